@@ -1,0 +1,10 @@
+# The tooling venv: config_merge installed editable plus the test dependencies.
+VENV_STAMP := $(VENV)/.installed
+
+$(VENV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+.PHONY: venv
+venv: $(VENV_STAMP) ## Create the tooling venv (.venv) with test dependencies

@@ -1,0 +1,1 @@
+"""Fixtures for the image suite (filled in by its issue)."""

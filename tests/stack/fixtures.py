@@ -1,0 +1,1 @@
+"""Fixtures for the stack suite (filled in by its issue)."""
