@@ -26,3 +26,8 @@ help: ## Show this help
 .PHONY: test
 test: $(VENV_STAMP) $(TEST_PREREQS) ## Run every test suite (unit, image, stack, worker)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks: each mk/*.mk fragment adds its bench-<topic> target to BENCH_TARGETS;
+# each writes its figures and the commands that produced them under bench/results/.
+.PHONY: bench
+bench: $(BENCH_TARGETS) ## Run every benchmark; figures land in bench/results/
