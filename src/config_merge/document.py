@@ -30,18 +30,31 @@ class Item:
 class Section:
     __slots__ = ("name", "header", "attached", "items", "index", "tail", "deleted", "origin", "separate")
 
-    def __init__(self, name, header, attached, tail, origin, separate):
+    def __init__(self, name, header, attached, origin, separate):
         self.name = name
         self.header = header
         self.attached = attached  # comment lines directly above the header
         self.items: list[Item] = []
         self.index: dict[str, Item] = {}  # live items by lower-case key
-        self.tail = tail
+        self.tail: list[str] = []
         self.deleted = False
         self.origin = origin
         # A section appended from another file than the one before it gets a blank
         # line in front if it would otherwise be glued to the previous section.
         self.separate = separate
+
+    def close(self, tail: list[str]) -> None:
+        """End the section with the layout lines that followed its last key in its
+        file. Keys added later go after its closing comments (often commented-out
+        examples of its last key) but before the blank lines that end it."""
+        end = len(tail)
+        while end > 0 and not tail[end - 1].strip():
+            end -= 1
+        if end:
+            closing = Item(None, None, None, [], [], self.origin)
+            closing.detached = tail[:end]
+            self.items.append(closing)
+        self.tail = tail[end:]
 
     def add(self, item: Item) -> None:
         self.items.append(item)
@@ -62,10 +75,10 @@ class Document:
         self.sections: list[Section] = []
         self.index: dict[str, Section] = {}  # live sections by (case-sensitive) name
 
-    def add_section(self, name, header, attached, tail, origin) -> Section:
+    def add_section(self, name, header, attached, origin) -> Section:
         last = next((s for s in reversed(self.sections) if not s.deleted), None)
         separate = last is not None and last.origin != origin
-        section = Section(name, header, attached, tail, origin, separate)
+        section = Section(name, header, attached, origin, separate)
         self.sections.append(section)
         self.index[name] = section
         return section
@@ -90,7 +103,10 @@ class Document:
             out += section.attached
             out.append(section.header)
             for item in section.items:
-                out += item.detached
+                if item.deleted and out and not out[-1].strip() and not "".join(item.detached).strip():
+                    pass  # a deleted item's blank separator would double the blank line above
+                else:
+                    out += item.detached
                 if not item.deleted:
                     out += item.attached
                     out += item.lines

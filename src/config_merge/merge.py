@@ -79,6 +79,7 @@ class _Merger:
                 self.delete_section(layer.path, block)
                 continue
             section = self.doc.index.get(block.name)
+            existed = section is not None
             for entry in block.entries:
                 if entry.tombstone:
                     self.delete_keys(layer.path, block.name, section, entry)
@@ -96,11 +97,13 @@ class _Merger:
             # An empty [S] creates S (as configparser would); a block of tombstones
             # only deletes and never creates an empty section as a side effect.
             if section is None and not block.entries:
-                self.create_section(layer.path, block)
+                section = self.create_section(layer.path, block)
+            if section is not None and not existed:
+                section.close(block.tail)
 
     def create_section(self, path, block):
         self.prov.section(block.name, Event("create", path, block.line))
-        return self.doc.add_section(block.name, block.header, list(block.pre), list(block.tail), path)
+        return self.doc.add_section(block.name, block.header, list(block.pre), path)
 
     def delete_section(self, path, block):
         via = f"[!{block.name}]"
