@@ -66,7 +66,8 @@ class Section:
         return item
 
     def live_items(self):
-        return (item for item in self.items if not item.deleted)
+        # name None marks a section's closing layout lines, not a key
+        return (item for item in self.items if not item.deleted and item.name is not None)
 
 
 class Document:

@@ -14,8 +14,9 @@ def expand_layers(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            # Hidden files (editor swap files, .foo.ini) are not layers: glob skips them.
-            files.extend(sorted((p for p in path.glob("*.ini") if p.is_file()), key=lambda p: p.name))
+            # Hidden files (editor leftovers, .foo.ini) are not layers.
+            layers = (p for p in path.glob("*.ini") if p.is_file() and not p.name.startswith("."))
+            files.extend(sorted(layers, key=lambda p: p.name))
         elif path.exists():
             files.append(path)
         else:

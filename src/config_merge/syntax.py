@@ -196,7 +196,8 @@ class _Parser:
         if tombstone:
             key = stripped[1:].strip()
             if match:
-                self.error(number, f"a tombstone takes no value: write !{match['key'][1:].strip()} alone", key)
+                key = match["key"][1:].strip()
+                self.error(number, f"a tombstone takes no value: write !{key} alone", key)
                 return
             if not key:
                 self.error(number, "empty tombstone '!': name a key or pattern")
