@@ -1,0 +1,147 @@
+"""biomero's analytics database, as the worker sees it: settings, wait, schema.
+
+Settings come from the merged slurm-config ``[ANALYTICS]`` exactly as biomero reads
+them (``track_workflows`` etc. default to true; ``SQLALCHEMY_URL`` in the environment
+wins over ``sqlalchemy_url``). Passwords never reach output: URLs are rendered with
+the password hidden, and any error text is scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import time
+from dataclasses import dataclass
+
+FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress",
+         "enable_workflow_analytics")
+DEFAULT_WAIT = 60
+
+
+@dataclass
+class Settings:
+    url: str | None  # with password: never print
+    flags: dict[str, bool]
+    source: str  # where the URL came from
+
+    @property
+    def tracking(self) -> bool:
+        return self.flags["track_workflows"]
+
+    def safe_url(self) -> str:
+        return mask(self.url) if self.url else "(none)"
+
+
+def read_config(path: str | None = None) -> configparser.ConfigParser:
+    import worker_config
+
+    cfg = configparser.ConfigParser(allow_no_value=True)
+    cfg.read(path or str(worker_config.merged_path()))
+    return cfg
+
+
+def settings(cfg: configparser.ConfigParser | None = None, environ=None) -> Settings:
+    environ = os.environ if environ is None else environ
+    cfg = read_config() if cfg is None else cfg
+    flags = {f: cfg.getboolean("ANALYTICS", f, fallback=True) if cfg.has_section("ANALYTICS")
+             else True for f in FLAGS}
+    url, source = environ.get("SQLALCHEMY_URL"), "SQLALCHEMY_URL"
+    if not url:
+        url = cfg.get("ANALYTICS", "sqlalchemy_url", fallback=None) or None
+        source = "[ANALYTICS] sqlalchemy_url"
+    return Settings(url=url, flags=flags, source=source)
+
+
+def mask(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable URL)"
+
+
+def scrub(text: str, url: str | None) -> str:
+    """Remove the password (raw and URL-decoded) from an error message."""
+    if not url:
+        return text
+    try:
+        from sqlalchemy.engine import make_url
+
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        from urllib.parse import quote
+
+        for p in {password, quote(password, safe="")}:
+            text = text.replace(p, "***")
+    return text
+
+
+def connect_once(url: str, timeout: int = 3):
+    """One psycopg2 connection (the driver biomero's URL names). Caller closes."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username,
+                            password=u.password, dbname=u.database,
+                            connect_timeout=timeout)
+
+
+def wait(url: str, limit: float, interval: float = 2.0, log=print) -> None:
+    """Until the database accepts a login, at most ``limit`` seconds. Raises
+    TimeoutError with the limit and the last (scrubbed) error."""
+    deadline = time.monotonic() + limit
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            connect_once(url, timeout=max(1, min(5, int(limit)))).close()
+            return
+        except Exception as exc:  # psycopg2.OperationalError and friends
+            last = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc), url)
+        if time.monotonic() + interval > deadline:
+            raise TimeoutError(
+                f"database {mask(url)} not reachable within {limit:g} s "
+                f"(BIOMERO_DB_WAIT_SECONDS={limit:g}, {attempt} attempts): {last}")
+        if attempt == 1:
+            log(f"waiting for database {mask(url)} (up to {limit:g} s): {last}")
+        time.sleep(interval)
+
+
+def tables(url: str) -> list[str]:
+    conn = connect_once(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = current_schema() ORDER BY 1")
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def expected_tables(s: Settings) -> list[str]:
+    """Tables biomero's analytics creates (its own names): the WorkflowTracker's
+    event store and the view tables (created together by EngineManager)."""
+    if not s.tracking:
+        return []
+    from biomero.database import JobProgressView, JobView, TaskExecution, WorkflowProgressView
+
+    return ["workflowtracker_events"] + [
+        t.__tablename__ for t in (JobView, JobProgressView, WorkflowProgressView, TaskExecution)]
+
+
+def initialise(s: Settings, host: str = "slurm") -> None:
+    """biomero's own initialisation (SlurmClient.initialize_analytics_system),
+    without touching SSH or GitHub: a config-only client with the analytics flags."""
+    from biomero import SlurmClient
+
+    client = SlurmClient(host=host, config_only=True)
+    client.track_workflows = s.flags["track_workflows"]
+    client.enable_job_accounting = s.flags["enable_job_accounting"]
+    client.enable_job_progress = s.flags["enable_job_progress"]
+    client.enable_workflow_analytics = s.flags["enable_workflow_analytics"]
+    client.sqlalchemy_url = s.url
+    client.initialize_analytics_system(reset_tables=False)

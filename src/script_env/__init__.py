@@ -1,0 +1,151 @@
+"""The environment of scripts launched by the Processor, without copying processor.py.
+
+omero-py's ``omero.processor.ProcessI.make_env`` builds each script's environment
+from an empty dict plus a fixed list (PATH, HOME, LANG, PYTHONPATH, ...), so proxies
+and the analytics database URL never reach a script. Upstream NL-BIOMERO overwrites
+``processor.py`` to forward a handful more. Here a ``.pth`` file in the worker's venv
+runs ``import script_env.hook`` at interpreter start; the hook waits (an import hook,
+nothing imported eagerly) until ``omero.processor`` is imported and then wraps
+``ProcessI.make_env``: omero-py's own method runs first, then the variables on the
+allow-list are added (never replacing one omero-py set), and the runtime
+slurm-config is re-merged so that an edit to a runtime layer applies to this run.
+
+Allow-list: ``DEFAULT_ALLOW`` plus the names or shell patterns in
+``BIOMERO_SCRIPT_ENV_ALLOW`` (separated by commas or whitespace). Nothing else from
+the worker's environment reaches a script.
+
+What the hook relies on in omero-py (checked by ``contract_problems()``, which the
+tests run against the real omero-py in the image):
+  * ``ProcessI.make_env(self)`` exists and takes no other argument;
+  * it leaves ``self.env``, an ``omero.util.Environment`` with ``set(key, value)``
+    and ``__call__() -> dict`` (the dict handed to Popen as ``env``);
+  * ``ProcessI.__init__`` calls ``self.make_env()``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+import logging
+import os
+import re
+
+PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"]
+DEFAULT_ALLOW = (
+    PROXY_VARS
+    + [v.lower() for v in PROXY_VARS]
+    + ["SQLALCHEMY_URL", "PERSISTENCE_MODULE", "BIOMERO_*"]
+)
+ALLOW_VAR = "BIOMERO_SCRIPT_ENV_ALLOW"
+# Always set in a script's environment: biomero's authoritative-file mode, so the
+# merged config is the only one it reads (see worker_config).
+CONFIG_VAR = "BIOMERO_SLURM_CONFIG_FILE"
+
+log = logging.getLogger("script_env")
+
+
+def allow_patterns(environ=None) -> list[str]:
+    environ = os.environ if environ is None else environ
+    extra = [p for p in re.split(r"[\s,]+", environ.get(ALLOW_VAR, "")) if p]
+    return DEFAULT_ALLOW + extra
+
+
+def select(environ=None) -> dict[str, str]:
+    """The variables of ``environ`` that the allow-list lets through."""
+    environ = os.environ if environ is None else environ
+    patterns = allow_patterns(environ)
+    return {k: v for k, v in environ.items()
+            if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+
+
+def extend(env, environ=None) -> list[str]:
+    """Add the allowed variables to an ``omero.util.Environment``; omero-py's own
+    values win. Returns the names added."""
+    current = env()
+    added = []
+    for key, value in sorted(select(environ).items()):
+        if key not in current:
+            env.set(key, value)
+            added.append(key)
+    return added
+
+
+def refresh_config(env, environ=None) -> None:
+    """Re-merge the runtime slurm-config (only if a layer changed) and point the
+    script at the merged file. A bad edit keeps the last good file and is logged."""
+    try:
+        import worker_config
+
+        outcome = worker_config.refresh(environ)
+        if not outcome.ok:
+            log.error("slurm-config: a layer is invalid; scripts keep the last good "
+                      "merge (%s): %s", outcome.merged, "; ".join(outcome.errors))
+        elif outcome.changed:
+            log.info("slurm-config: re-merged into %s", outcome.merged)
+        env.set(CONFIG_VAR, str(outcome.merged))
+    except Exception:  # a launch must not fail because of the config refresh
+        log.exception("slurm-config: refresh failed; scripts keep the last merge")
+        env.set(CONFIG_VAR, str(_merged_path_fallback()))
+
+
+def _merged_path_fallback():
+    try:
+        import worker_config
+
+        return worker_config.merged_path()
+    except Exception:
+        return "/etc/slurm-config.ini"
+
+
+def contract_problems(processor_module) -> list[str]:
+    """What of omero-py the hook relies on and no longer finds (empty: all good)."""
+    problems = []
+    cls = getattr(processor_module, "ProcessI", None)
+    if cls is None:
+        return ["omero.processor.ProcessI is gone"]
+    make_env = getattr(cls, "make_env", None)
+    make_env = getattr(make_env, "__wrapped__", make_env)
+    if make_env is None:
+        return ["ProcessI.make_env is gone"]
+    params = list(inspect.signature(make_env).parameters)
+    if params != ["self"]:
+        problems.append(f"ProcessI.make_env signature is now ({', '.join(params)})")
+    try:
+        init_src = inspect.getsource(cls.__init__)
+        if "self.make_env()" not in init_src:
+            problems.append("ProcessI.__init__ no longer calls self.make_env()")
+        act_src = inspect.getsource(cls.activate).replace(" ", "")
+        if "env=self.env()" not in act_src:
+            problems.append("ProcessI.activate no longer passes env=self.env() to Popen")
+    except (OSError, TypeError):
+        problems.append("cannot read ProcessI source")
+    import omero.util
+
+    environment = getattr(omero.util, "Environment", None)
+    if environment is None:
+        problems.append("omero.util.Environment is gone")
+    else:
+        for attr in ("set", "__call__"):
+            if not callable(getattr(environment, attr, None)):
+                problems.append(f"omero.util.Environment.{attr} is gone")
+    return problems
+
+
+def patch(processor_module) -> bool:
+    """Wrap ``ProcessI.make_env`` (idempotent). Returns True when wrapped now."""
+    cls = processor_module.ProcessI
+    original = cls.make_env
+    if getattr(original, "_script_env", False):
+        return False
+
+    def make_env(self):
+        original(self)
+        added = extend(self.env)
+        refresh_config(self.env)
+        log.debug("script env: added %s", ", ".join(added) or "nothing")
+
+    make_env.__wrapped__ = original
+    make_env.__doc__ = original.__doc__
+    make_env._script_env = True
+    cls.make_env = make_env
+    return True

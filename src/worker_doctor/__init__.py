@@ -1,0 +1,325 @@
+"""`doctor`: is this worker ready? One line per check, non-zero exit when a required
+check fails, with the reason. Every check is bounded in time, so doctor reports
+rather than hangs when a neighbour is down.
+
+  config     the slurm-config layers merge and validate; biomero reads the merged file
+  ssh-keys   ~/.ssh is 700, private keys 600, the key ssh would use for [SSH] host exists
+  ssh        `ssh -o BatchMode=yes` to [SSH] host answers (ConnectTimeout)
+  slurm      Slurm answers on the login node (sinfo)
+  slurm-paths  the [SLURM] paths biomero uses exist on the cluster
+  database   the analytics database accepts a login and biomero's tables exist
+             (skipped when [ANALYTICS] track_workflows is off)
+  registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
+  node       this container's node is registered (only when a node runs here)
+  bioformats2raw  present or not (information)
+
+Usage: doctor [--skip CHECK,...] [--only CHECK,...] [--timeout SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
+
+# biomero's defaults for the [SLURM] paths it uses (SlurmClient._DEFAULT_*).
+SLURM_PATHS = {
+    "slurm_data_path": "my-scratch/data",
+    "slurm_images_path": "my-scratch/singularity_images/workflows",
+    "slurm_converters_path": "my-scratch/singularity_images/converters",
+    "slurm_script_path": "slurm-scripts",
+}
+PUBLIC_NAMES = ("known_hosts", "config", "authorized_keys")
+
+
+@dataclass
+class Result:
+    status: str
+    detail: str
+
+
+class Doctor:
+    def __init__(self, timeout: float = 10.0, environ=None):
+        self.timeout = timeout
+        self.env = dict(os.environ if environ is None else environ)
+        self.home = Path(self.env.get("HOME", "/opt/omero/server"))
+        self._cfg = None
+        self.ssh_ok = None
+
+    # -- helpers ---------------------------------------------------------------
+    def cfg(self) -> configparser.ConfigParser:
+        if self._cfg is None:
+            import worker_config
+
+            self._cfg = configparser.ConfigParser(allow_no_value=True)
+            self._cfg.read(str(worker_config.merged_path(self.env)))
+        return self._cfg
+
+    def ssh_host(self) -> str:
+        return self.cfg().get("SSH", "host", fallback="slurm")
+
+    def ssh(self, command: str) -> subprocess.CompletedProcess:
+        connect = max(1, int(self.timeout / 2))
+        argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}",
+                "-o", "StrictHostKeyChecking=accept-new", "-o", "LogLevel=ERROR",
+                self.ssh_host(), command]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout * 2,
+                              stdin=subprocess.DEVNULL)
+
+    # -- checks ----------------------------------------------------------------
+    def check_config(self) -> Result:
+        import worker_config
+
+        result, errors, warnings = worker_config.merge_and_check(self.env)
+        if errors:
+            return Result(FAIL, "invalid layer(s):\n" + "\n".join(errors))
+        merged = worker_config.merged_path(self.env)
+        if not merged.exists():
+            return Result(FAIL, f"{merged} missing: 20-slurm-config.sh did not run")
+        notes = []
+        if merged.read_text() != result.text:
+            notes.append(f"{merged} is older than its layers (re-merged at the next script "
+                         f"run, or run `python -m worker_config refresh`)")
+        expected = {str(merged), "/etc/slurm-config.ini"}
+        if self.env.get("BIOMERO_SLURM_CONFIG_FILE") not in expected:
+            notes.append("BIOMERO_SLURM_CONFIG_FILE is not the merged file here: biomero in "
+                         "this shell reads raw layers")
+        n = len([lay for lay in worker_config.layers(self.env) if lay.present()])
+        detail = f"{merged} valid ({n} layers, {len(warnings)} warnings)"
+        if notes:
+            return Result(WARN, detail + "; " + "; ".join(notes))
+        return Result(OK, detail)
+
+    def check_ssh_keys(self) -> Result:
+        d = self.home / ".ssh"
+        if not d.is_dir():
+            return Result(FAIL, f"{d} missing: mount the key directory at /tmp/.ssh (read-only)")
+        problems = []
+        mode = stat.S_IMODE(d.stat().st_mode)
+        if mode & 0o077:
+            problems.append(f"{d} has mode {mode:o}, must be 700")
+        private = []
+        for f in sorted(d.iterdir()):
+            if not f.is_file():
+                continue
+            m = stat.S_IMODE(f.stat().st_mode)
+            if f.suffix == ".pub" or f.name in PUBLIC_NAMES or f.name.startswith("known_hosts"):
+                if m & 0o022:
+                    problems.append(f"{f} has mode {m:o}, must not be writable by others (644)")
+                continue
+            private.append(f.name)
+            if m & 0o077:
+                problems.append(f"{f} has mode {m:o}, must be 600 (ssh refuses it)")
+        # The identity files ssh would use for [SSH] host (from ~/.ssh/config too).
+        wanted = []
+        try:
+            out = subprocess.run(["ssh", "-G", self.ssh_host()], capture_output=True,
+                                 text=True, timeout=self.timeout).stdout
+            wanted = [os.path.expanduser(line.split(None, 1)[1]) for line in out.splitlines()
+                      if line.startswith("identityfile ")]
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        existing = [w for w in wanted if os.path.isfile(w)]
+        if not private:
+            problems.append(f"no private key in {d} (mount one at /tmp/.ssh)")
+        elif wanted and not existing:
+            problems.append(f"none of the keys ssh uses for {self.ssh_host()!r} exists: "
+                            + ", ".join(wanted))
+        if problems:
+            return Result(FAIL, "; ".join(problems))
+        return Result(OK, f"{d} 700; private: {', '.join(private)} (600)")
+
+    def check_ssh(self) -> Result:
+        host = self.ssh_host()
+        try:
+            r = self.ssh("true")
+        except subprocess.TimeoutExpired:
+            self.ssh_ok = False
+            return Result(FAIL, f"ssh {host}: no answer within {self.timeout * 2:g} s")
+        self.ssh_ok = r.returncode == 0
+        if not self.ssh_ok:
+            why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+            return Result(FAIL, f"ssh {host} (BatchMode): {why}")
+        return Result(OK, f"ssh {host} (BatchMode) works")
+
+    def _needs_ssh(self) -> Result | None:
+        if self.ssh_ok is None:
+            self.check_ssh()
+        if not self.ssh_ok:
+            return Result(FAIL, "not checked: ssh does not work (see ssh)")
+        return None
+
+    def check_slurm(self) -> Result:
+        blocked = self._needs_ssh()
+        if blocked:
+            return blocked
+        try:
+            r = self.ssh("sinfo -h -o '%P %a %D %t'")
+        except subprocess.TimeoutExpired:
+            return Result(FAIL, f"sinfo on {self.ssh_host()}: no answer in time")
+        if r.returncode != 0:
+            why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+            return Result(FAIL, f"sinfo on {self.ssh_host()} failed: {why}")
+        parts = [" ".join(line.split()[:1] + line.split()[2:3]) for line in r.stdout.splitlines()]
+        return Result(OK, f"sinfo answers: partitions {', '.join(parts) or '(none)'}")
+
+    def check_slurm_paths(self) -> Result:
+        blocked = self._needs_ssh()
+        if blocked:
+            return blocked
+        cfg = self.cfg()
+        paths = {k: cfg.get("SLURM", k, fallback=v) for k, v in SLURM_PATHS.items()}
+        script = "; ".join(f"test -d {shlex.quote(p)} && echo ok || echo missing"
+                           for p in paths.values())
+        try:
+            r = self.ssh(script)
+        except subprocess.TimeoutExpired:
+            return Result(FAIL, "checking Slurm paths: no answer in time")
+        answers = r.stdout.split()
+        missing = [f"{k}={p}" for (k, p), a in zip(paths.items(), answers) if a != "ok"]
+        if r.returncode != 0 or len(answers) != len(paths):
+            return Result(FAIL, f"checking Slurm paths failed (exit {r.returncode})")
+        if missing:
+            return Result(FAIL, "missing on the cluster: " + ", ".join(missing)
+                          + " (run BIOMERO's SLURM_Init_environment script, or mkdir them)")
+        return Result(OK, "exist: " + ", ".join(paths.values()))
+
+    def check_database(self) -> Result:
+        import analytics_db
+
+        s = analytics_db.settings(self.cfg(), self.env)
+        if not s.tracking:
+            return Result(SKIP, "[ANALYTICS] track_workflows is off")
+        if not s.url:
+            return Result(FAIL, "tracking is on but neither SQLALCHEMY_URL nor "
+                                "[ANALYTICS] sqlalchemy_url is set")
+        try:
+            have = set(analytics_db.tables(s.url))
+        except Exception as exc:
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            return Result(FAIL, f"{s.safe_url()}: {analytics_db.scrub(msg, s.url)}")
+        missing = [t for t in analytics_db.expected_tables(s) if t not in have]
+        if missing:
+            return Result(FAIL, f"{s.safe_url()} reachable but biomero's schema is incomplete, "
+                                f"missing {', '.join(missing)} (30-analytics-db.sh initialises it)")
+        return Result(OK, f"{s.safe_url()} reachable, analytics tables present")
+
+    def check_registry(self) -> Result:
+        import worker_node
+
+        try:
+            s = worker_node.settings(self.env)
+            addr = worker_node.resolve(s["master"], min(3.0, self.timeout), "master")
+        except worker_node.NodeConfigError as exc:
+            return Result(FAIL, str(exc))
+        proxy = worker_node.locator(addr, s["registry_port"])
+        import Ice
+
+        init = Ice.InitializationData()
+        init.properties = Ice.createProperties()
+        init.properties.setProperty("Ice.Override.ConnectTimeout", str(int(self.timeout * 500)))
+        init.properties.setProperty("Ice.Override.Timeout", str(int(self.timeout * 1000)))
+        ic = Ice.initialize(init)
+        try:
+            ic.stringToProxy(proxy).ice_ping()
+        except Ice.Exception as exc:
+            return Result(FAIL, f"registry {s['master']}:{s['registry_port']} does not answer: "
+                                f"{type(exc).__name__}")
+        finally:
+            ic.destroy()
+        return Result(OK, f"registry {s['master']}:{s['registry_port']} answers")
+
+    def check_node(self) -> Result:
+        running = _node_running()
+        if not running:
+            return Result(SKIP, "no icegridnode runs in this container (doctor as a command)")
+        name = self.env.get("OMERO_WORKER_NAME", "")
+        omerodir = Path(self.env.get("OMERODIR", "/opt/omero/server/OMERO.server"))
+        internal = omerodir / "etc" / "internal.cfg"
+        with tempfile.NamedTemporaryFile("w", suffix=".cfg") as creds:
+            os.chmod(creds.name, 0o600)
+            creds.write(f"IceGridAdmin.Username={self.env.get('OMERO_ICEGRID_ADMIN_USER', 'root')}\n"
+                        f"IceGridAdmin.Password={self.env.get('OMERO_ICEGRID_ADMIN_PASSWORD', 'ome')}\n"
+                        f"Ice.Override.ConnectTimeout={int(self.timeout * 500)}\n")
+            creds.flush()
+            try:
+                r = subprocess.run(["icegridadmin", f"--Ice.Config={internal},{creds.name}",
+                                    "-e", f"node ping {name}"], capture_output=True, text=True,
+                                   timeout=self.timeout * 2, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                return Result(FAIL, f"icegridadmin: no answer within {self.timeout * 2:g} s")
+        out = (r.stdout + r.stderr).strip()
+        if r.returncode == 0 and "up" in out:
+            return Result(OK, f"node {name} registered with the registry ({out.splitlines()[-1]})")
+        why = out.splitlines()[-1] if out else f"exit {r.returncode}"
+        return Result(FAIL, f"node {name} not registered: {why}")
+
+    def check_bioformats2raw(self) -> Result:
+        exe = shutil.which("bioformats2raw")
+        if exe:
+            return Result(INFO, f"present: {exe}")
+        return Result(INFO, "absent (omero zarr export works; --bf needs it)")
+
+    CHECKS = ["config", "ssh-keys", "ssh", "slurm", "slurm-paths", "database", "registry",
+              "node", "bioformats2raw"]
+
+    def run(self, name: str) -> Result:
+        fn = getattr(self, "check_" + name.replace("-", "_"))
+        try:
+            return fn()
+        except Exception as exc:  # a check that breaks is a failed check, not a traceback
+            return Result(FAIL, f"check crashed: {type(exc).__name__}: {exc}")
+
+
+def _node_running() -> bool:
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == "icegridnode":
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="doctor", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip", default="", help="comma-separated checks to skip")
+    parser.add_argument("--only", default="", help="comma-separated checks to run")
+    parser.add_argument("--timeout", type=float,
+                        default=float(os.environ.get("DOCTOR_TIMEOUT", "10")),
+                        help="seconds per network step (default 10)")
+    args = parser.parse_args(argv)
+    names = Doctor.CHECKS
+    chosen = [n for n in args.only.split(",") if n] or names
+    unknown = [n for n in chosen + args.skip.split(",") if n and n not in names]
+    if unknown:
+        parser.error(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(names)}")
+    skip = set(filter(None, args.skip.split(",")))
+    doc = Doctor(timeout=args.timeout)
+    failed = []
+    for name in names:
+        if name not in chosen or name in skip:
+            continue
+        r = doc.run(name)
+        lines = r.detail.splitlines() or [""]
+        print(f"{r.status:<5} {name:<15} {lines[0]}", flush=True)
+        for extra in lines[1:]:
+            print(f"{'':<5} {'':<15}   {extra}", flush=True)
+        if r.status == FAIL:
+            failed.append(name)
+    if failed:
+        print(f"doctor: {len(failed)} required check(s) failed: {', '.join(failed)}")
+        return 1
+    print("doctor: all required checks passed")
+    return 0

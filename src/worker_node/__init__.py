@@ -1,0 +1,179 @@
+"""The worker as an OMERO.grid node: CONFIG_* settings, addresses, node config files.
+
+A worker node needs only ``icegridnode`` on PATH, a Python with omero-py and IcePy,
+and an OMERODIR with ``etc/internal.cfg`` (where the master's registry is),
+``etc/<OMERO_WORKER_NAME>.cfg`` (the node's name, endpoints, data and output
+directories) and ``etc/ice.config`` (the master's Glacier2 router, for clients).
+The master's descriptor then places Processor-0 on the node by its name.
+
+Environment (the upstream compose service's, plus optional extras):
+  CONFIG_omero_master_host   the master's host name (required to run the node)
+  OMERO_WORKER_NAME          the node name the master's descriptor uses (required)
+  OMERO_WORKER_HOST          the address the node listens and is reached on
+                             (default: OMERO_WORKER_NAME, as upstream resolves it)
+  OMERO_WORKER_PORT          a fixed node port (default: any free port)
+  CONFIG_omero_ports_prefix, CONFIG_omero_ports_registry (4061),
+  CONFIG_omero_ports_tcp (4063)   as on the master
+  OMERO_RESOLVE_WAIT_SECONDS bound on waiting for names to resolve (default 30)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from pathlib import Path
+
+DEFAULT_RESOLVE_WAIT = 30.0
+
+
+class NodeConfigError(Exception):
+    pass
+
+
+def omerodir(environ=None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("OMERODIR", "/opt/omero/server/OMERO.server"))
+
+
+def property_name(var: str) -> str:
+    """CONFIG_omero_policy_binary__access -> omero.policy.binary_access (the
+    convention of OMERO's server and web images: `_` is `.`, `__` is `_`)."""
+    prop = var[len("CONFIG_"):]
+    prop = re.sub(r"([^_])_(?=[^_])", r"\1.", prop)
+    return prop.replace("__", "_")
+
+
+def config_properties(environ=None) -> dict[str, str]:
+    environ = os.environ if environ is None else environ
+    return {property_name(k): v for k, v in sorted(environ.items())
+            if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
+
+
+def _float_env(environ, name, default):
+    raw = environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise NodeConfigError(f"{name}={raw!r} is not a number") from None
+
+
+def resolve(name: str, limit: float, what: str, interval: float = 1.0) -> str:
+    """IPv4 address of ``name``, retrying up to ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            infos = socket.getaddrinfo(name, None, socket.AF_INET, socket.SOCK_STREAM)
+            return infos[0][4][0]
+        except socket.gaierror as exc:
+            last = exc.strerror or str(exc)
+        if time.monotonic() + interval > deadline:
+            raise NodeConfigError(
+                f"{what} {name!r} does not resolve ({last}) after {limit:g} s "
+                f"(OMERO_RESOLVE_WAIT_SECONDS); check the name and that this container "
+                f"is on the master's network")
+        time.sleep(interval)
+
+
+def settings(environ=None) -> dict:
+    environ = os.environ if environ is None else environ
+    master = environ.get("CONFIG_omero_master_host", "").strip()
+    name = environ.get("OMERO_WORKER_NAME", "").strip()
+    missing = [v for v, val in (("CONFIG_omero_master_host", master),
+                                ("OMERO_WORKER_NAME", name)) if not val]
+    if missing:
+        raise NodeConfigError(f"{' and '.join(missing)} must be set (as in upstream's "
+                              "biomeroworker service)")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise NodeConfigError(f"OMERO_WORKER_NAME={name!r}: use letters, digits, '.', '_', '-'")
+    port = environ.get("OMERO_WORKER_PORT", "").strip()
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
+    prefix = environ.get("CONFIG_omero_ports_prefix", "")
+    return {
+        "master": master,
+        "name": name,
+        "host": environ.get("OMERO_WORKER_HOST", "").strip() or name,
+        "port": port,
+        "registry_port": prefix + environ.get("CONFIG_omero_ports_registry", "4061"),
+        "router_port": prefix + environ.get("CONFIG_omero_ports_tcp", "4063"),
+        "resolve_wait": _float_env(environ, "OMERO_RESOLVE_WAIT_SECONDS",
+                                   DEFAULT_RESOLVE_WAIT),
+    }
+
+
+def locator(master_addr: str, registry_port: str) -> str:
+    return f"IceGrid/Locator:tcp -h {master_addr} -p {registry_port}"
+
+
+def render(s: dict, master_addr: str, worker_addr: str) -> dict[str, str]:
+    """The three files, by name relative to OMERODIR/etc."""
+    port = f" -p {s['port']}" if s["port"] else ""
+    name = s["name"]
+    return {
+        "internal.cfg": (
+            "# Written by 99-run.sh (worker_node): where the master's registry is.\n"
+            f"Ice.Default.Locator={locator(master_addr, s['registry_port'])}\n"
+        ),
+        f"{name}.cfg": (
+            "# Written by 99-run.sh (worker_node): this grid node.\n"
+            f"IceGrid.Node.Endpoints=tcp -h {worker_addr}{port}\n"
+            f"IceGrid.Node.Name={name}\n"
+            f"IceGrid.Node.Data=var/{name}\n"
+            "IceGrid.Node.Output=var/log\n"
+            "IceGrid.Node.CollocateRegistry=0\n"
+            "IceGrid.Node.Trace.Replica=1\n"
+            f"Ice.StdOut=var/log/{name}.out\n"
+            f"Ice.StdErr=var/log/{name}.err\n"
+        ),
+        "ice.config": (
+            "# Written by 99-run.sh (worker_node): the master's router, for clients.\n"
+            f"Ice.Default.Router=OMERO.Glacier2/router:tcp -p {s['router_port']} -h {master_addr}\n"
+            f"omero.host={s['master']}\n"
+        ),
+    }
+
+
+def write_node_config(environ=None, log=print) -> dict:
+    s = settings(environ)
+    master_addr = resolve(s["master"], s["resolve_wait"], "master (CONFIG_omero_master_host)")
+    worker_addr = resolve(s["host"], s["resolve_wait"],
+                          "worker address (OMERO_WORKER_HOST or OMERO_WORKER_NAME)")
+    base = omerodir(environ)
+    for d in (base / "etc", base / "var" / s["name"], base / "var" / "log"):
+        d.mkdir(parents=True, exist_ok=True)
+    for fname, text in render(s, master_addr, worker_addr).items():
+        (base / "etc" / fname).write_text(text)
+    log(f"node {s['name']} at {worker_addr}{':' + s['port'] if s['port'] else ''}; "
+        f"master {s['master']} ({master_addr}), registry port {s['registry_port']}")
+    return {**s, "master_addr": master_addr, "worker_addr": worker_addr,
+            "config": ",".join(str(base / "etc" / f) for f in ("internal.cfg", f"{s['name']}.cfg"))}
+
+
+SECRET_WORDS = ("pass", "secret", "token", "key")
+
+
+def apply_omero_config(environ=None, log=print) -> int:
+    """CONFIG_* into OMERODIR/etc/grid/config.xml, as OMERO's server image does
+    (`omero config set` for each; one process here). Values of properties whose
+    name looks secret are not printed. Returns the number of properties set."""
+    props = config_properties(environ)
+    if not props:
+        log("no CONFIG_* variables")
+        return 0
+    from omero.config import ConfigXml
+
+    grid = omerodir(environ) / "etc" / "grid"
+    grid.mkdir(parents=True, exist_ok=True)
+    cfg = ConfigXml(str(grid / "config.xml"))
+    try:
+        for prop, value in props.items():
+            cfg[prop] = value
+            shown = "***" if any(w in prop.lower() for w in SECRET_WORDS) else value
+            log(f"{prop}={shown}")
+    finally:
+        cfg.close()
+    return len(props)
