@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULTS = {
-    "BASE": "/etc/biomero/base",
-    "IMAGE_OVERRIDES": "/etc/biomero/overrides",
+    "BASE": "/opt/omero/server/config/base",
+    "IMAGE_OVERRIDES": "/opt/omero/server/config/overrides",
     "LEGACY": "/OMERO/slurm-config.ini",
     "RUNTIME_OVERRIDES": "/etc/biomero/overrides.d",
     "WEBADMIN": "/opt/omero/server/slurm-config.ini",
