@@ -1,0 +1,376 @@
+"""The worker image at run time, against the real test stack: PostgreSQL, a Slurm
+login node over SSH, an IceGrid registry (tests/stack). Nothing is mocked, with one
+stated exception: biomero fetches each workflow's descriptor from GitHub, which CI
+cannot reach, so the two tests that list workflows replace only that fetch."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+
+from tests.worker.conftest import (
+    HTTPS_PROXY,
+    SECRET_TOKEN,
+    SSH_ALIAS,
+    make_overrides,
+    make_ssh_mount,
+    run_to_exit,
+    start_worker,
+    worker_environment,
+)
+
+OMERODIR = "/opt/omero/server/OMERO.server"
+MERGED = "/var/lib/biomero-worker/slurm-config.ini"
+
+# Runs a script the way the Processor does: omero-py's real ProcessI (with the
+# venv's script_env hook), its real make_env/activate/Popen; prints the script's
+# stdout, then its stderr after a marker.
+PROCESSI_RUNNER = """
+import sys, threading, types
+import omero.processor as P
+ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
+p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
+p.script_path.write_text({script!r})
+p.activate()
+rc = p.popen.wait(timeout=300)
+p.stdout.close(); p.stderr.close()
+print(p.stdout_path.read_text())
+print("---stderr---")
+print(p.stderr_path.read_text())
+print("---rc=%d---" % rc)
+"""
+
+
+def run_script(worker, script: str, env=None) -> str:
+    code, out = worker.exec(
+        ["bash", "-c", 'cd "$OMERODIR" && exec python -c "$RUNNER"'],
+        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script)), **(env or {})})
+    assert code == 0, out
+    assert "---rc=0---" in out, out
+    return out.split("---stderr---")[0]
+
+
+# Lists the configured workflows with biomero's own from_config(); only the GitHub
+# descriptor fetch (init_workflows) is replaced, since CI has no GitHub access.
+LIST_WORKFLOWS = """
+import json
+from biomero import SlurmClient
+SlurmClient.init_workflows = lambda self, force_update=False: None
+c = SlurmClient.from_config(config_only=True)
+print("WORKFLOWS=" + json.dumps(sorted(c.slurm_model_repos)))
+"""
+
+
+def workflows(worker) -> list[str]:
+    out = run_script(worker, LIST_WORKFLOWS)
+    line = next(ln for ln in out.splitlines() if ln.startswith("WORKFLOWS="))
+    return json.loads(line[len("WORKFLOWS="):])
+
+
+def overrides_dir(worker):
+    return worker.mounts["/etc/biomero/overrides.d"]
+
+
+# -- ready ------------------------------------------------------------------------------
+def test_doctor_passes_in_the_running_worker(worker):
+    code, out = worker.exec("doctor")
+    assert code == 0, out
+    for check in ("config", "ssh-keys", "ssh", "slurm", "slurm-paths", "database",
+                  "registry", "node"):
+        assert any(ln.startswith("OK") and ln.split()[1] == check
+                   for ln in out.splitlines()), f"{check} not OK:\n{out}"
+    assert any(ln.startswith("INFO") and "bioformats2raw" in ln for ln in out.splitlines())
+
+
+def test_ssh_material_copied_with_strict_modes_and_never_printed(worker, facts):
+    code, out = worker.exec("stat -c '%a %U %n' ~/.ssh ~/.ssh/id_ed25519 ~/.ssh/id_ed25519.pub "
+                            "~/.ssh/config")
+    assert code == 0, out
+    modes = {line.split()[2].rsplit("/", 1)[-1]: line.split()[:2] for line in out.splitlines()}
+    assert modes[".ssh"] == ["700", "omero-server"]
+    assert modes["id_ed25519"] == ["600", "omero-server"]
+    assert modes["id_ed25519.pub"][0] == "644" and modes["config"][0] == "644"
+    key_body = [ln for ln in facts.ssh_key.read_text().splitlines() if "PRIVATE KEY" not in ln]
+    logs = worker.logs()
+    assert not any(chunk in logs for chunk in key_body if len(chunk) > 20)
+    assert facts.db_password not in logs
+
+
+def test_from_config_validates_over_ssh_and_analytics_tables_exist(worker, facts):
+    # No workflows in this run, so from_config() needs no GitHub: everything real.
+    layer = overrides_dir(worker) / "50-no-workflows.ini"
+    layer.write_text("[!MODELS]\n")
+    try:
+        out = run_script(worker, """
+            from biomero import SlurmClient
+            c = SlurmClient.from_config()
+            print("VALIDATE=%s" % c.validate())
+            print("HOST=%s" % c.host)
+        """)
+    finally:
+        layer.unlink()
+    assert "VALIDATE=True" in out, out
+    code, out = worker.python(
+        "import analytics_db as a; s = a.settings(); have = set(a.tables(s.url)); "
+        "print(sorted(have)); missing = [t for t in a.expected_tables(s) if t not in have]; "
+        "print('MISSING=%s' % missing)")
+    assert code == 0, out
+    assert "MISSING=[]" in out, out
+    assert "workflowtracker_events" in out and "biomero_job_view" in out
+
+
+# -- script environment -----------------------------------------------------------------
+PRINT_ENV = "import json, os; print('ENV=' + json.dumps(dict(os.environ)))"
+
+
+def script_env_of(worker, env=None) -> dict:
+    out = run_script(worker, PRINT_ENV, env=env)
+    line = next(ln for ln in out.splitlines() if ln.startswith("ENV="))
+    return json.loads(line[4:])
+
+
+def test_script_sees_allow_list_and_nothing_else(worker):
+    env = script_env_of(worker)
+    assert env["HTTPS_PROXY"] == HTTPS_PROXY
+    assert env["SQLALCHEMY_URL"].startswith("postgresql")
+    assert env["NO_PROXY"] and env["PERSISTENCE_MODULE"] == "eventsourcing_sqlalchemy"
+    assert env["BIOMERO_SLURM_CONFIG_FILE"] == MERGED
+    assert "SECRET_TOKEN" not in env
+    assert "OMERO_ICEGRID_ADMIN_PASSWORD" not in env and "CONFIG_omero_master_host" not in env
+    assert "ICE_CONFIG" in env and "PATH" in env  # omero-py's own variables stay
+
+
+def test_allow_list_is_extended_by_configuration(worker):
+    env = script_env_of(worker, env={"BIOMERO_SCRIPT_ENV_ALLOW": "SECRET_TOKEN"})
+    assert env["SECRET_TOKEN"] == SECRET_TOKEN
+
+
+def test_hook_contract_with_the_real_omero_py(worker):
+    """Fails when a future omero-py changes what the hook relies on."""
+    code, out = worker.python(textwrap.dedent("""
+        import base64, hashlib, importlib.metadata as md
+        import omero.processor as P, script_env
+        print("PROBLEMS=%s" % script_env.contract_problems(P))
+        print("PATCHED=%s" % getattr(P.ProcessI.make_env, "_script_env", False))
+        # omero-py's processor.py is omero-py's: it matches the wheel's RECORD
+        dist = md.distribution("omero-py")
+        rec = [f for f in dist.files if str(f) == "omero/processor.py"][0]
+        digest = base64.urlsafe_b64encode(hashlib.sha256(
+            rec.locate().read_bytes()).digest()).rstrip(b"=").decode()
+        print("PRISTINE=%s" % (rec.hash.value == digest))
+    """))
+    assert code == 0, out
+    assert "PROBLEMS=[]" in out and "PATCHED=True" in out and "PRISTINE=True" in out, out
+    # Without the hook omero-py passes none of them: the behaviour the hook extends.
+    env = script_env_of(worker, env={"BIOMERO_SCRIPT_ENV_HOOK": "0"})
+    assert "HTTPS_PROXY" not in env and "SQLALCHEMY_URL" not in env
+    assert "SECRET_TOKEN" not in env and "PATH" in env
+
+
+# -- runtime config layers --------------------------------------------------------------
+def test_runtime_tombstone_applies_to_the_next_script_without_restart(worker):
+    assert "stardist" in workflows(worker)
+    layer = overrides_dir(worker) / "60-no-stardist.ini"
+    layer.write_text("[MODELS]\n# this site has no StarDist\n!stardist*\n")
+    try:
+        names = workflows(worker)
+        assert not [n for n in names if n.startswith("stardist")], names
+        assert "cellpose" in names
+        code, out = worker.exec(f"grep -c stardist {MERGED} || true")
+        assert out.strip() == "0", out
+    finally:
+        layer.unlink()
+    assert "stardist" in workflows(worker)
+
+
+def test_bad_runtime_edit_keeps_last_good_config_and_is_reported(worker):
+    before = workflows(worker)
+    layer = overrides_dir(worker) / "70-bad.ini"
+    layer.write_text("[MODELS]\nthis line is not a setting\n")
+    try:
+        assert workflows(worker) == before  # scripts still run, on the last good merge
+        code, out = worker.exec("doctor --only config")
+        assert code == 1, out
+        assert "/etc/biomero/overrides.d/70-bad.ini:2" in out, out
+        code, out = worker.exec("python -m worker_config status")
+        assert code == 1 and "70-bad.ini:2" in out, out
+    finally:
+        layer.unlink()
+    assert workflows(worker) == before
+    code, out = worker.exec("doctor --only config")
+    assert code == 0, out
+
+
+def test_malformed_layer_stops_the_container_naming_file_and_line(docker_client, worker_image,
+                                                                  facts, tmp_path):
+    overrides = make_overrides(tmp_path)
+    (overrides / "20-bad.ini").write_text("[SSH]\nhost=localslurm\n[MODELS\n")
+    code, logs, _ = run_to_exit(
+        docker_client, worker_image, facts, name="badconfig",
+        env=worker_environment(facts, name="badconfig"),
+        mounts={"/etc/biomero/overrides.d": overrides})
+    assert code != 0, logs
+    assert "/etc/biomero/overrides.d/20-bad.ini:3" in logs, logs
+    assert "exec icegridnode" not in logs
+
+
+# -- grid node --------------------------------------------------------------------------
+def icegridadmin(worker, command: str, timeout_ms=5000):
+    return worker.exec(
+        f'icegridadmin "--Ice.Config={OMERODIR}/etc/internal.cfg" '
+        f'--Ice.Override.ConnectTimeout={timeout_ms} '
+        f'-u "$OMERO_ICEGRID_ADMIN_USER" -p "$OMERO_ICEGRID_ADMIN_PASSWORD" -e "{command}"')
+
+
+def wait_until(fn, timeout=60, interval=1.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    return last
+
+
+PROCESSOR_DESCRIPTOR = """<icegrid>
+  <application name="WorkerTest">
+    <node name="{node}">
+      <server id="Processor-0" exe="python" activation="always" pwd="{omerodir}">
+        <option>-m</option>
+        <option>runProcessor</option>
+        <env>OMERO_STARTUP_WAIT=120000</env>
+        <adapter name="ProcessorAdapter" endpoints="tcp"/>
+      </server>
+    </node>
+  </application>
+</icegrid>
+"""
+
+
+def test_node_registers_and_runs_processor_with_the_image_python(worker):
+    code, out = wait_until(lambda: (lambda r: r if "biomeroworker" in r[1] else None)(
+        icegridadmin(worker, "node list")), timeout=60) or (1, "")
+    assert "biomeroworker" in out, out
+    code, out = worker.exec(
+        "cat > /tmp/processor.xml <<'EOF'\n"
+        + PROCESSOR_DESCRIPTOR.format(node="biomeroworker", omerodir=OMERODIR) + "EOF\n")
+    assert code == 0, out
+    code, out = icegridadmin(worker, "application add /tmp/processor.xml")
+    assert code == 0, out
+    try:
+        def pid():
+            c, o = icegridadmin(worker, "server pid Processor-0")
+            return o.strip() if c == 0 and o.strip().isdigit() else None
+        p = wait_until(pid, timeout=60)
+        assert p, icegridadmin(worker, "server state Processor-0")
+        code, cmdline = worker.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
+        assert "-m runProcessor" in cmdline, cmdline
+        # omero-py and IcePy from the image's venv are what the process runs on
+        code, maps = worker.exec(f"grep -o '/opt/omero/server/venv3/[^ ]*IcePy[^ ]*' "
+                                 f"/proc/{p}/maps | sort -u")
+        assert code == 0 and "IcePy" in maps, maps
+        code, user = worker.exec(f"stat -c %U /proc/{p}")
+        assert user.strip() == "omero-server"
+    finally:
+        icegridadmin(worker, "application remove WorkerTest")
+
+
+def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
+        docker_client, worker_image, facts, worker, tmp_path):
+    w2 = start_worker(docker_client, worker_image, facts, name="biomeroworker2",
+                      env=worker_environment(facts, name="biomeroworker2",
+                                             OMERO_WORKER_PORT="4062"),
+                      mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
+                              "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+    try:
+        w2.wait_for_log("99-run: exec icegridnode", timeout=180)
+        listed = wait_until(lambda: "biomeroworker2" in icegridadmin(worker, "node list")[1],
+                            timeout=60)
+        assert listed, icegridadmin(worker, "node list")
+        code, out = w2.exec("grep -c ' 00000000:0FDE .* 0A ' /proc/net/tcp; "
+                            "cat $OMERODIR/etc/biomeroworker2.cfg")
+        assert "-p 4062" in out, out
+        t0 = time.monotonic()
+        w2.container.stop(timeout=30)
+        stopped_in = time.monotonic() - t0
+        w2.container.reload()
+        assert w2.container.attrs["State"]["ExitCode"] == 0, w2.logs()
+        assert stopped_in < 20, stopped_in
+    finally:
+        w2.container.remove(force=True)
+
+
+# -- faults: each gives its clear message -----------------------------------------------
+def test_database_down_bounded_wait_then_clear_failure(docker_client, worker_image, facts,
+                                                       tmp_path):
+    url = "postgresql+psycopg2://biomero:Sup3rSecretPw@database:1/biomero"
+    code, logs, took = run_to_exit(
+        docker_client, worker_image, facts, name="nodb",
+        env=worker_environment(facts, name="nodb", SQLALCHEMY_URL=url,
+                               BIOMERO_DB_WAIT_SECONDS="4"),
+        mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
+    assert code != 0, logs
+    assert "not reachable within 4 s (BIOMERO_DB_WAIT_SECONDS=4" in logs, logs
+    assert "Sup3rSecretPw" not in logs
+    assert took < 60, took
+
+
+def test_master_unresolvable_clear_failure(docker_client, worker_image, facts, tmp_path):
+    code, logs, _ = run_to_exit(
+        docker_client, worker_image, facts, name="nomaster",
+        env=worker_environment(facts, name="nomaster",
+                               CONFIG_omero_master_host="no-such-master.invalid",
+                               OMERO_RESOLVE_WAIT_SECONDS="3"),
+        mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
+                "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+    assert code != 0, logs
+    assert "master (CONFIG_omero_master_host) 'no-such-master.invalid' does not resolve" in logs
+
+
+def test_doctor_as_command_without_ssh_key_reports_instead_of_hanging(
+        docker_client, worker_image, facts, tmp_path):
+    code, logs, took = run_to_exit(
+        docker_client, worker_image, facts, name="nokey", command=["doctor"],
+        env=worker_environment(facts, name="nokey"),
+        mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
+    assert code == 1, logs
+    lines = logs.splitlines()
+    assert any(ln.startswith("FAIL") and " ssh-keys " in ln and "no private key" in ln
+               for ln in lines), logs
+    assert any(ln.startswith("OK") and " config " in ln for ln in lines), logs
+    assert any(ln.startswith("SKIP") and " node " in ln for ln in lines), logs
+    assert took < 90, took
+
+
+def test_wrong_key_mode_is_named(worker):
+    code, out = worker.exec("chmod 644 ~/.ssh/id_ed25519 && doctor --only ssh-keys")
+    try:
+        assert code == 1, out
+        assert "id_ed25519 has mode 644, must be 600" in out, out
+    finally:
+        worker.exec("chmod 600 ~/.ssh/id_ed25519")
+
+
+def test_slurm_unreachable_and_database_down_reported_by_doctor(docker_client, worker_image,
+                                                                facts, tmp_path):
+    ssh = make_ssh_mount(tmp_path, facts)
+    cfg = ssh / "config"
+    cfg.write_text(cfg.read_text().replace(f"HostName {facts.ssh_host}",
+                                           "HostName no-such-slurm.invalid"))
+    url = "postgresql+psycopg2://biomero:Sup3rSecretPw@database:1/biomero"
+    code, logs, took = run_to_exit(
+        docker_client, worker_image, facts, name="noslurm", command=["doctor"],
+        env=worker_environment(facts, name="noslurm", SQLALCHEMY_URL=url),
+        mounts={"/tmp/.ssh": ssh, "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+    assert code == 1, logs
+    lines = logs.splitlines()
+    assert any(ln.startswith("FAIL") and f" ssh {SSH_ALIAS}" in ln for ln in lines), logs
+    assert any(ln.startswith("FAIL") and " slurm " in ln and "ssh does not work" in ln
+               for ln in lines), logs
+    assert any(ln.startswith("FAIL") and " database " in ln and "database:1" in ln
+               for ln in lines), logs
+    assert "Sup3rSecretPw" not in logs
+    assert took < 90, took
+
