@@ -261,6 +261,9 @@ class Doctor:
         if r.returncode == 0 and "up" in out:
             return Result(OK, f"node {name} registered with the registry ({out.splitlines()[-1]})")
         why = out.splitlines()[-1] if out else f"exit {r.returncode}"
+        if "PermissionDenied" in out:
+            return Result(WARN, f"cannot ask the registry about node {name}: admin login "
+                                "refused (set OMERO_ICEGRID_ADMIN_USER/_PASSWORD)")
         return Result(FAIL, f"node {name} not registered: {why}")
 
     def check_bioformats2raw(self) -> Result:
