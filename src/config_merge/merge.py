@@ -9,7 +9,7 @@ warning, or an error when strict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import gc
 import re
 from contextlib import contextmanager
@@ -87,7 +87,8 @@ def merge_parsed(layers: list[LayerFile], strict: bool = False) -> MergeResult:
     for layer in layers:
         merger.apply(layer)
     if strict and merger.warnings:
-        raise ConfigError(merger.warnings)
+        # Under --strict these are errors: drop the "warning:" label.
+        raise ConfigError([replace(w, message=w.message.removeprefix("warning: ")) for w in merger.warnings])
     doc = merger.doc
     return MergeResult(doc.render(), merger.warnings, merger.prov, doc, [layer.path for layer in layers])
 

@@ -185,7 +185,9 @@ class _Parser:
         if tombstone:
             # `[!S]` ... `[S]` in one file is a restart, not a duplicate.
             self.seen_sections.pop(bare, None)
-        self.section = SectionBlock(bare, number, line, attached, tombstone)
+        # Headers and key lines are stored unindented: merged next to lines from other
+        # files, an indented one could turn into the continuation of a value above.
+        self.section = SectionBlock(bare, number, line.lstrip(), attached, tombstone)
         self.sections.append(self.section)
         self.seen_keys = {}
 
@@ -221,7 +223,7 @@ class _Parser:
             self.error(number, f"duplicate key (first at line {self.seen_keys[token]})", key)
             return
         self.seen_keys[token] = number
-        self.entry = Entry(key, name, value, number, [line], self.pending, tombstone)
+        self.entry = Entry(key, name, value, number, [line.lstrip()], self.pending, tombstone)
         self.pending = []
         self.value_parts = [value] if value is not None else []
         section.entries.append(self.entry)

@@ -55,7 +55,7 @@ def test_warning_is_exit_0_and_strict_makes_it_exit_1_without_output(cli, base, 
     assert (proc.returncode, proc.stderr) == (0, warning)
     out = tmp_path / "strict.ini"
     proc = cli("merge", "--strict", "-o", out, base, site)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", warning)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", warning.replace("warning: ", ""))
     assert not out.exists()
 
 

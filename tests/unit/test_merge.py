@@ -113,7 +113,7 @@ def test_tombstone_without_target_warns_and_fails_under_strict(write, tmp_path, 
     assert result.to_dict() == {"S": {"a": "1"}}
     with pytest.raises(ConfigError) as info:
         merged(write, "[S]\na = 1\n", override, strict=True)
-    assert [str(d).replace(f"{tmp_path}/", "") for d in info.value.diagnostics] == [message]
+    assert [str(d).replace(f"{tmp_path}/", "") for d in info.value.diagnostics] == [message.replace("warning: ", "")]
 
 
 def test_a_block_of_tombstones_only_does_not_create_its_section(write):
@@ -185,3 +185,9 @@ def test_section_tombstone_is_recorded_on_every_key_it_deleted(write):
     for key in ("a", "b"):
         last = result.provenance.history("S", key)[-1]
         assert (last.action, last.line, last.via) == ("delete", 2, "[!S]")
+
+
+def test_indented_keys_and_headers_are_unindented_so_they_cannot_join_a_value(write):
+    result = merged(write, "[S]\na = 1\n", "[S]\n  b = 2\n    more\n  [T]\n  t = 1\n")
+    assert result.text == "[S]\na = 1\nb = 2\n    more\n\n[T]\nt = 1\n"
+    assert read(result.text) == {"S": {"a": "1", "b": "2\nmore"}, "T": {"t": "1"}}
