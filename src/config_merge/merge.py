@@ -9,10 +9,10 @@ warning, or an error when strict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 import gc
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from fnmatch import translate
 from pathlib import Path
 
