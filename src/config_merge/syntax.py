@@ -114,8 +114,13 @@ class _Parser:
         self.errors.append(Diagnostic(self.name, line, message, section, key))
 
     def parse(self, text: str) -> LayerFile:
-        for number, raw in enumerate(text.splitlines(), start=1):
-            self.feed(number, raw.rstrip("\r\n") + "\n")
+        # Universal newlines, as configparser gets them from a text-mode file; not
+        # str.splitlines(), which also splits at \x0c, \x85, \u2028 and friends.
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for number, raw in enumerate(lines, start=1):
+            self.feed(number, raw + "\n")
         self.finish_entry()
         if self.section is not None:
             self.section.tail = self.pending

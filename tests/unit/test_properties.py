@@ -15,7 +15,7 @@ KEY_NAMES = ["host", "cellpose", "cellpose_job", "stardist", "stardist5d", "x1",
 PATTERNS = ["stardist*", "cell?ose", "x[0-9]", "*_job"]
 
 value_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="%"),
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="%\r\n"),
     max_size=12,
 ).map(str.strip)
 keys = st.sampled_from(KEY_NAMES).flatmap(lambda k: st.sampled_from([k, k.upper(), k.title()]))

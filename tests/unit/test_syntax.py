@@ -121,3 +121,9 @@ def test_unreadable_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         read_layer_file(tmp_path)  # a directory cannot be read as a file
     assert str(info.value).startswith(f"{tmp_path}:0: cannot read file:")
+
+
+def test_only_universal_newlines_end_a_line_as_in_configparser():
+    text = "[S]\na = x\x0cy\u2028z\x85w\nb = 1\r\nc = 2\rd = 3\n"
+    assert values(parse_text(text)) == configparser_values(text.replace("\r\n", "\n").replace("\r", "\n"))
+    assert values(parse_text(text))["S"]["a"] == "x\x0cy\u2028z\x85w"
