@@ -58,10 +58,18 @@ case "$role" in
     # slurmctld refuses to start without TRES from the database on a fresh
     # state directory: wait for slurmdbd, then register cluster, account, user.
     wait_for 60 slurmdbd sacctmgr -n list cluster
-    sacctmgr -i add cluster linux >/dev/null 2>&1 || true
-    sacctmgr -i add account biomero Cluster=linux Description=tests Organization=tests >/dev/null
-    sacctmgr -i add user slurm Account=biomero DefaultAccount=biomero >/dev/null
-    sacctmgr -i add user root Account=biomero DefaultAccount=biomero >/dev/null
+    # Idempotent: a restarted container finds them already there.
+    if ! sacctmgr -n -P list cluster format=cluster | grep -qx linux; then
+      sacctmgr -i add cluster linux >/dev/null
+    fi
+    if ! sacctmgr -n -P list account format=account | grep -qx biomero; then
+      sacctmgr -i add account biomero Cluster=linux Description=tests Organization=tests >/dev/null
+    fi
+    for u in slurm root; do
+      if ! sacctmgr -n -P list user format=user | grep -qx "$u"; then
+        sacctmgr -i add user "$u" Account=biomero DefaultAccount=biomero >/dev/null
+      fi
+    done
     log "accounting ready; starting slurmctld"
     exec slurmctld -D
     ;;
