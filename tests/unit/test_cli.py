@@ -109,8 +109,17 @@ def test_explain_a_deleted_key_says_where_it_was_deleted(cli, base, write):
 
 
 def test_explain_a_section_and_everything(cli, base):
-    assert cli("explain", "MODELS", "--", base).stdout.count("\n[MODELS]") == 2
-    assert cli("explain", "--", base).stdout.startswith("[SSH] host = h\n")
+    assert cli("explain", "MODELS", "--", base).stdout.startswith(
+        f"[MODELS]\n    created   {base}:4\n[MODELS] stardist = s\n    set       {base}:6  s\n")
+    assert cli("explain", "--", base).stdout.startswith(
+        f"[SSH]\n    created   {base}:1\n[SSH] host = h\n    set       {base}:2  h\n[MODELS]\n")
+
+
+def test_explain_a_deleted_section(cli, base, write):
+    site = write("site.ini", "[!SSH]\n")
+    proc = cli("explain", "SSH", "--", base, site)
+    assert proc.stdout == (f"[SSH]  (deleted)\n    created   {base}:1\n    deleted   {site}:1  by [!SSH]\n"
+                           f"[SSH] host  (deleted)\n    set       {base}:2  h\n    deleted   {site}:1  by [!SSH]\n")
 
 
 def test_explain_an_unknown_key_is_exit_1(cli, base):
