@@ -9,7 +9,9 @@ from pathlib import Path
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    path = Path(path)
+    """Replace PATH with TEXT atomically. If PATH is a symlink, its target is replaced
+    and the link kept (e.g. /etc/slurm-config.ini -> a directory the worker owns)."""
+    path = Path(os.path.realpath(path))
     directory = path.parent
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -133,3 +133,13 @@ def test_console_script_entry_point_is_declared():
 
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
     assert pyproject["project"]["scripts"]["config-merge"] == "config_merge.cli:main"
+
+
+def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(cli, base, tmp_path):
+    real = tmp_path / "state" / "slurm-config.ini"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "etc-slurm-config.ini"
+    link.symlink_to(real)
+    assert cli("merge", "-o", link, base).returncode == 0
+    assert link.is_symlink() and real.read_text() == BASE

@@ -191,3 +191,18 @@ def test_indented_keys_and_headers_are_unindented_so_they_cannot_join_a_value(wr
     result = merged(write, "[S]\na = 1\n", "[S]\n  b = 2\n    more\n  [T]\n  t = 1\n")
     assert result.text == "[S]\na = 1\nb = 2\n    more\n\n[T]\nt = 1\n"
     assert read(result.text) == {"S": {"a": "1", "b": "2\nmore"}, "T": {"t": "1"}}
+
+
+def test_broken_link_in_a_layer_directory_is_reported_not_skipped(write, tmp_path):
+    write("site/10-a.ini", "[S]\nk = a\n")
+    (tmp_path / "site" / "20-gone.ini").symlink_to(tmp_path / "nowhere.ini")
+    with pytest.raises(ConfigError) as info:
+        merge_layers([tmp_path / "site"])
+    assert str(info.value).startswith(f"{tmp_path}/site/20-gone.ini:0: cannot read file:")
+
+
+def test_configmap_style_directory_uses_the_linked_ini_files(write, tmp_path):
+    write("cm/..2026_01_01/10-site.ini", "[S]\nk = site\n")
+    (tmp_path / "cm" / "..data").symlink_to("..2026_01_01")
+    (tmp_path / "cm" / "10-site.ini").symlink_to("..data/10-site.ini")
+    assert merge_layers([tmp_path / "cm"]).to_dict() == {"S": {"k": "site"}}
