@@ -71,7 +71,9 @@ class _Validator:
             owner = self._owner(name, order)
             if owner is None and _ATTRIBUTE.fullmatch(name):
                 model = _ATTRIBUTE.fullmatch(name)["model"]
-                self.at_key(section_name, name, f"orphan: no model {model!r} in [{section_name}]")
+                gone = self.prov.last(section_name, model)
+                why = f" (deleted at {gone.file}:{gone.line} by {gone.via})" if gone and gone.action == "delete" else ""
+                self.at_key(section_name, name, f"orphan: no model {model!r} in [{section_name}]{why}")
             elif owner is None:
                 models.append(name)
             elif name.startswith(f"{owner}_job_") and order.get(f"{owner}_job", -1) > order[name]:

@@ -45,7 +45,8 @@ def test_a_good_config_has_no_problems(write):
         ("[MODELS]\n!cellpose_job\n", "site0.ini:2: MODELS.cellpose_job: missing: model 'cellpose' needs it"),
         ("[MODELS]\ncellpose_repo = git@github.com:x/y\n",
          "site0.ini:2: MODELS.cellpose_repo: not an http(s) URL: 'git@github.com:x/y'"),
-        ("[MODELS]\n!cellpose\n", "base.ini:13: MODELS.cellpose_repo: orphan: no model 'cellpose' in [MODELS]"),
+        ("[MODELS]\n!cellpose\n", "base.ini:13: MODELS.cellpose_repo: orphan: no model 'cellpose' in [MODELS] "
+                                   "(deleted at site0.ini:2 by !cellpose)"),
         ("[MODELS]\nghost_job_mem = 1GB\n", "site0.ini:2: MODELS.ghost_job_mem: orphan: no model 'ghost' in [MODELS]"),
         ("[MODELS]\n!cellpose_job\ncellpose_job = jobs/c.sh\n",
          "base.ini:15: MODELS.cellpose_job_mem: comes before cellpose_job, where biomero ignores it: move it after"),
