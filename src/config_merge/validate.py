@@ -13,7 +13,7 @@ from .merge import MergeResult
 
 MODEL_SECTIONS = ("MODELS", "WORKFLOWS")
 ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress", "enable_workflow_analytics")
-_CONVERTER_KEY = re.compile(r"[^_\s]\w*?_to_[^_\s]\w*")
+_CONVERTER_KEY = re.compile(r"\S+_to_\S+")  # <from>_to_<to>, both non-empty
 # Key suffixes that belong to a model <name>; `_job_<param>` are extra sbatch options.
 _ATTRIBUTE = re.compile(r"(?P<model>.+?)_(?P<attr>repo|job|use_gpu|job_.+)")
 
