@@ -7,6 +7,7 @@ Diagnostics go to stderr as `FILE:LINE: SECTION.KEY: message`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .diagnostics import ConfigError
@@ -59,7 +60,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(_parse(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader went away (`| head`): no traceback. Point stdout at devnull so
+        # the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         result = merge_layers(args.layers, strict=args.strict)
     except ConfigError as exc:
