@@ -37,6 +37,7 @@ class _Validator:
                 self.check_models(name)
         self.check_analytics()
         self.check_converters()
+        self.check_default()
         self.check_interpolation()
         return self.problems
 
@@ -112,6 +113,14 @@ class _Validator:
         for item in section.live_items() if section else ():
             if not _CONVERTER_KEY.fullmatch(item.name):
                 self.at_key("CONVERTERS", item.name, "converter keys look like <from>_to_<to>, e.g. zarr_to_tiff")
+
+    def check_default(self) -> None:
+        # configparser copies [DEFAULT] keys into every section: in [MODELS] biomero
+        # would take each one for a workflow.
+        section = self.doc.index.get("DEFAULT")
+        for item in section.live_items() if section else ():
+            self.at_key("DEFAULT", item.name, "configparser adds [DEFAULT] keys to every section "
+                                              "(biomero would see them in [MODELS]): move it to its section")
 
     def check_interpolation(self) -> None:
         # biomero reads with BasicInterpolation: a literal '%' must be written '%%'.

@@ -54,6 +54,8 @@ def test_a_good_config_has_no_problems(write):
          "site0.ini:2: ANALYTICS.enable_job_progress: not a boolean: 'maybe' (use True or False)"),
         ("[CONVERTERS]\nzarr2tiff = img:1\n",
          "site0.ini:2: CONVERTERS.zarr2tiff: converter keys look like <from>_to_<to>, e.g. zarr_to_tiff"),
+        ("[DEFAULT]\nuser = me\n", "site0.ini:2: DEFAULT.user: configparser adds [DEFAULT] keys to every section "
+                                    "(biomero would see them in [MODELS]): move it to its section"),
         ("[SLURM]\nslurm_data_path = /data/100%\n",
          "site0.ini:2: SLURM.slurm_data_path: interpolation: '%' must be followed by '%' or '(', found: '%' "
          "(write a literal % as %%)"),
