@@ -522,6 +522,9 @@ def down(client: docker.DockerClient, session: str) -> list[str]:
         c.remove(force=True, v=True)
         removed.append(c.name)
     for n in client.networks.list(filters=selector):
+        n.reload()
+        for c in n.containers:  # containers of other suites still attached
+            n.disconnect(c, force=True)
         n.remove()
         removed.append(n.name)
     for v in client.volumes.list(filters=selector):
