@@ -93,3 +93,16 @@ def test_no_secret_is_in_the_image_or_the_environment(slurm, stack):
         entrypoint=[], remove=True).decode().split()
     assert "munge.key" not in listing and "authorized_keys" not in listing
     assert not [f for f in listing if f.startswith("ssh_host_")]
+
+
+def test_sftp_puts_and_gets_files_as_biomero_does(slurm, tmp_path):
+    local = tmp_path / "payload.txt"
+    payload = f"payload {secrets.token_hex(8)}\n"
+    local.write_text(payload)
+    remote = f"/data/stack-sftp-{secrets.token_hex(4)}.txt"
+    with slurm.ssh_client() as client, client.open_sftp() as sftp:
+        sftp.put(str(local), remote)
+        back = tmp_path / "back.txt"
+        sftp.get(remote, str(back))
+    assert back.read_text() == payload
+    assert slurm.exec(f"stat -c %U {remote}").check().stdout.strip() == "slurm"
