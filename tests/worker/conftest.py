@@ -41,10 +41,11 @@ class StackFacts:
     master: str  # in-network name of the IceGrid registry
     admin_user: str
     admin_password: str
+    known_hosts: Path | None = None
 
 
 def stack_facts(stack) -> StackFacts:
-    """Adapter from the stack fixtures' objects to StackFacts."""
+    """Adapter from the stack fixtures' objects (tests/stack/stack.py) to StackFacts."""
     return StackFacts(
         network=stack.network,
         sqlalchemy_url=stack.postgres.sqlalchemy_url,
@@ -55,6 +56,7 @@ def stack_facts(stack) -> StackFacts:
         master=stack.registry.host,
         admin_user=stack.registry.admin_user,
         admin_password=stack.registry.admin_password,
+        known_hosts=Path(stack.slurm.ssh_dir) / "known_hosts",
     )
 
 
@@ -104,12 +106,13 @@ def make_ssh_mount(tmp: Path, facts: StackFacts) -> Path:
     pub = Path(str(facts.ssh_key) + ".pub")
     if pub.exists():
         shutil.copyfile(pub, d / "id_ed25519.pub")
+    if facts.known_hosts and facts.known_hosts.exists():
+        shutil.copyfile(facts.known_hosts, d / "known_hosts")
     (d / "config").write_text(
         f"Host {SSH_ALIAS}\n"
         f"    HostName {facts.ssh_host}\n"
         f"    User {facts.ssh_user}\n"
-        "    IdentityFile ~/.ssh/id_ed25519\n"
-        "    StrictHostKeyChecking accept-new\n")
+        "    IdentityFile ~/.ssh/id_ed25519\n")
     for f in d.iterdir():
         f.chmod(0o644)
     d.chmod(0o755)
@@ -144,30 +147,24 @@ def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> d
     return {k: v for k, v in env.items() if v is not None}
 
 
-def start_worker(client, image, facts: StackFacts, *, name=WORKER_NAME, env=None,
-                 mounts=None, command=None, alias=None) -> Worker:
-    """docker run, the compose way: on the stack network with the worker's name as
-    host name and alias; mounts as {container_path: host_path}."""
-    api = client.api
+def start_worker(stack, image, facts: StackFacts, *, name=WORKER_NAME, env=None,
+                 mounts=None, command=None) -> Worker:
+    """docker run, the compose way: on the stack network, the worker's name as host
+    name and alias; mounts as {container_path: host_path}. The stack removes the
+    container at the end of the session and attaches its log to failing tests."""
     mounts = mounts or {}
-    binds = {str(h): {"bind": c, "mode": "ro" if c == "/tmp/.ssh" else "rw"}
-             for c, h in mounts.items()}
-    alias = alias or name
-    cname = f"biomero-worker-test-{name}-{uuid.uuid4().hex[:6]}"
-    created = api.create_container(
-        image, command=command, environment=env or {}, hostname=alias, name=cname,
-        host_config=api.create_host_config(binds=binds),
-        networking_config=api.create_networking_config(
-            {facts.network: api.create_endpoint_config(aliases=[alias])}),
-    )
-    api.start(created["Id"])
-    return Worker(client, client.containers.get(created["Id"]), dict(mounts))
+    volumes = {str(h): {"bind": c, "mode": "ro" if c == "/tmp/.ssh" else "rw"}
+               for c, h in mounts.items()}
+    container = stack.run("worker", image, command, name=f"{name}-{uuid.uuid4().hex[:6]}",
+                          aliases=[name], hostname=name, environment=env or {},
+                          volumes=volumes)
+    return Worker(stack.docker, container, dict(mounts))
 
 
-def run_to_exit(client, image, facts, *, timeout=120, **kw) -> tuple[int, str, float]:
+def run_to_exit(stack, image, facts, *, timeout=120, **kw) -> tuple[int, str, float]:
     """Start a worker container and wait for it to stop: (exit code, logs, seconds)."""
     t0 = time.monotonic()
-    w = start_worker(client, image, facts, **kw)
+    w = start_worker(stack, image, facts, **kw)
     try:
         result = w.container.wait(timeout=timeout)
         return result["StatusCode"], w.logs(), time.monotonic() - t0
@@ -176,23 +173,17 @@ def run_to_exit(client, image, facts, *, timeout=120, **kw) -> tuple[int, str, f
 
 
 @pytest.fixture(scope="session")
-def docker_client():
-    return docker.from_env()
-
-
-@pytest.fixture(scope="session")
 def facts(stack) -> StackFacts:
     return stack_facts(stack)
 
 
 @pytest.fixture(scope="session")
-def worker(docker_client, worker_image, facts, tmp_path_factory):
+def worker(stack, worker_image, facts, tmp_path_factory):
     """The worker, started like upstream's compose service, ready once its node runs."""
     tmp = tmp_path_factory.mktemp("worker")
     mounts = {"/tmp/.ssh": make_ssh_mount(tmp, facts),
               "/etc/biomero/overrides.d": make_overrides(tmp)}
-    w = start_worker(docker_client, worker_image, facts, env=worker_environment(facts),
-                     mounts=mounts)
+    w = start_worker(stack, worker_image, facts, env=worker_environment(facts), mounts=mounts)
     try:
         w.wait_for_log("99-run: exec icegridnode", timeout=180)
         # The Slurm paths of the test config exist on the cluster (biomero's init
@@ -202,7 +193,6 @@ def worker(docker_client, worker_image, facts, tmp_path_factory):
         yield w
     finally:
         print(w.logs())
-        w.container.remove(force=True)
 
 
 def file_mode(path: Path) -> int:

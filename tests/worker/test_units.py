@@ -179,6 +179,7 @@ def test_node_files_fixed_port_and_second_worker():
     assert "IceGrid.Node.Endpoints=tcp -h 10.0.0.3 -p 4062\n" in files["worker-2.cfg"]
     assert "IceGrid.Node.Name=worker-2\n" in files["worker-2.cfg"]
     assert "-p 4063 -h 10.0.0.2" in files["ice.config"]
+    assert "IceGrid.Node.PropertiesOverride=Ice.IPv6=0\n" in files["worker-2.cfg"]
 
 
 @pytest.mark.parametrize("env,needle", [

@@ -35,9 +35,9 @@ p.script_path.write_text({script!r})
 p.activate()
 rc = p.popen.wait(timeout=300)
 p.stdout.close(); p.stderr.close()
-print(p.stdout_path.read_text())
+print(p.stdout_path.text())
 print("---stderr---")
-print(p.stderr_path.read_text())
+print(p.stderr_path.text())
 print("---rc=%d---" % rc)
 """
 
@@ -202,12 +202,12 @@ def test_bad_runtime_edit_keeps_last_good_config_and_is_reported(worker):
     assert code == 0, out
 
 
-def test_malformed_layer_stops_the_container_naming_file_and_line(docker_client, worker_image,
+def test_malformed_layer_stops_the_container_naming_file_and_line(stack, worker_image,
                                                                   facts, tmp_path):
     overrides = make_overrides(tmp_path)
     (overrides / "20-bad.ini").write_text("[SSH]\nhost=localslurm\n[MODELS\n")
     code, logs, _ = run_to_exit(
-        docker_client, worker_image, facts, name="badconfig",
+        stack, worker_image, facts, name="badconfig",
         env=worker_environment(facts, name="badconfig"),
         mounts={"/etc/biomero/overrides.d": overrides})
     assert code != 0, logs
@@ -278,8 +278,8 @@ def test_node_registers_and_runs_processor_with_the_image_python(worker):
 
 
 def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
-        docker_client, worker_image, facts, worker, tmp_path):
-    w2 = start_worker(docker_client, worker_image, facts, name="biomeroworker2",
+        stack, worker_image, facts, worker, tmp_path):
+    w2 = start_worker(stack, worker_image, facts, name="biomeroworker2",
                       env=worker_environment(facts, name="biomeroworker2",
                                              OMERO_WORKER_PORT="4062"),
                       mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
@@ -303,11 +303,11 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
 
 
 # -- faults: each gives its clear message -----------------------------------------------
-def test_database_down_bounded_wait_then_clear_failure(docker_client, worker_image, facts,
+def test_database_down_bounded_wait_then_clear_failure(stack, worker_image, facts,
                                                        tmp_path):
     url = "postgresql+psycopg2://biomero:Sup3rSecretPw@database:1/biomero"
     code, logs, took = run_to_exit(
-        docker_client, worker_image, facts, name="nodb",
+        stack, worker_image, facts, name="nodb",
         env=worker_environment(facts, name="nodb", SQLALCHEMY_URL=url,
                                BIOMERO_DB_WAIT_SECONDS="4"),
         mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
@@ -317,9 +317,9 @@ def test_database_down_bounded_wait_then_clear_failure(docker_client, worker_ima
     assert took < 60, took
 
 
-def test_master_unresolvable_clear_failure(docker_client, worker_image, facts, tmp_path):
+def test_master_unresolvable_clear_failure(stack, worker_image, facts, tmp_path):
     code, logs, _ = run_to_exit(
-        docker_client, worker_image, facts, name="nomaster",
+        stack, worker_image, facts, name="nomaster",
         env=worker_environment(facts, name="nomaster",
                                CONFIG_omero_master_host="no-such-master.invalid",
                                OMERO_RESOLVE_WAIT_SECONDS="3"),
@@ -330,9 +330,9 @@ def test_master_unresolvable_clear_failure(docker_client, worker_image, facts, t
 
 
 def test_doctor_as_command_without_ssh_key_reports_instead_of_hanging(
-        docker_client, worker_image, facts, tmp_path):
+        stack, worker_image, facts, tmp_path):
     code, logs, took = run_to_exit(
-        docker_client, worker_image, facts, name="nokey", command=["doctor"],
+        stack, worker_image, facts, name="nokey", command=["doctor"],
         env=worker_environment(facts, name="nokey"),
         mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
     assert code == 1, logs
@@ -353,7 +353,7 @@ def test_wrong_key_mode_is_named(worker):
         worker.exec("chmod 600 ~/.ssh/id_ed25519")
 
 
-def test_slurm_unreachable_and_database_down_reported_by_doctor(docker_client, worker_image,
+def test_slurm_unreachable_and_database_down_reported_by_doctor(stack, worker_image,
                                                                 facts, tmp_path):
     ssh = make_ssh_mount(tmp_path, facts)
     cfg = ssh / "config"
@@ -361,7 +361,7 @@ def test_slurm_unreachable_and_database_down_reported_by_doctor(docker_client, w
                                            "HostName no-such-slurm.invalid"))
     url = "postgresql+psycopg2://biomero:Sup3rSecretPw@database:1/biomero"
     code, logs, took = run_to_exit(
-        docker_client, worker_image, facts, name="noslurm", command=["doctor"],
+        stack, worker_image, facts, name="noslurm", command=["doctor"],
         env=worker_environment(facts, name="noslurm", SQLALCHEMY_URL=url),
         mounts={"/tmp/.ssh": ssh, "/etc/biomero/overrides.d": make_overrides(tmp_path)})
     assert code == 1, logs
