@@ -21,7 +21,8 @@ cd "$(dirname "$0")/.."
 : "${BIOFORMATS2RAW_ARCHIVE:=}"
 : "${BUILD_CA:=/etc/ssl/certs/ca-certificates.crt}"
 : "${BUILD_DIR:=.build}"
-: "${FORCE:=}"
+: "${FORCE:=}"      # non-empty: build even when the stamp says up to date
+: "${NO_CACHE:=}"   # non-empty: docker build --no-cache (cold build)
 
 # Declared inputs: everything the Dockerfile COPYs or mounts from the context
 # (keep in step with docker/Dockerfile.dockerignore).
@@ -63,7 +64,7 @@ resolve_bioformats2raw() {
     if [ "$BIOFORMATS2RAW" = required ] || [ ! -e "$unavailable" ]; then
       log "bioformats2raw: downloading $B2R_URL"
       local tmp="$B2R_FILE.part"
-      if curl -fsSL --connect-timeout 10 --max-time 300 -o "$tmp" "$B2R_URL" && sha_ok "$tmp"; then
+      if command -v curl >/dev/null && curl -fsSL --connect-timeout 10 --max-time 300 -o "$tmp" "$B2R_URL" && sha_ok "$tmp"; then
         mv "$tmp" "$B2R_FILE"
         rm -f "$unavailable"
       else
@@ -154,11 +155,13 @@ fi
 
 secret=()
 if [ -s "$BUILD_CA" ]; then secret=(--secret "id=ca,src=$BUILD_CA"); fi
+nocache=()
+if [ -n "${NO_CACHE:-}" ]; then nocache=(--no-cache); fi
 
 log "building $tag (target $TARGET, inputs $key)"
 rm -f "$stamp"
 docker_build --progress=plain -f docker/Dockerfile --target "$TARGET" \
-  "${build_args[@]}" --build-arg "INPUTS_HASH=$key" "${secret[@]}" \
+  "${build_args[@]}" --build-arg "INPUTS_HASH=$key" "${secret[@]}" "${nocache[@]}" \
   -t "$tag" -t "$IMAGE:latest" .
 mkdir -p "$BUILD_DIR"
 echo "$key" > "$stamp"

@@ -20,7 +20,7 @@ import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 sys.exit(0 if any(".so" in n.rsplit("/", 1)[-1] for n in names) else 1)
 PY
-  rm -rf "$work"/*
+  rm -rf "${work:?}"/*
   wheel unpack --dest "$work/unpacked" "$whl" >/dev/null
   root=$(echo "$work"/unpacked/*)
   find "$root" -type f -name '*.so*' -not -path '*.libs/*' -print0 \

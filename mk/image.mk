@@ -15,7 +15,7 @@ IMAGE_ENV = IMAGE='$(IMAGE)' VERSION='$(VERSION)' BASE_IMAGE='$(BASE_IMAGE)' \
   BUILD_CA='$(BUILD_CA)' BUILD_DIR='$(BUILD_DIR)'
 
 .PHONY: image
-image: base ## Build the worker image $(IMAGE):$(VERSION) and :latest (no-op when inputs are unchanged)
+image: base ## Build the worker image (IMAGE:VERSION and :latest) (no-op when inputs are unchanged)
 	@$(IMAGE_ENV) TARGET=runtime docker/build-image.sh
 
 TEST_PREREQS += image

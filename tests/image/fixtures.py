@@ -1,1 +1,62 @@
-"""Fixtures for the image suite (filled in by its issue)."""
+"""Fixtures for the image suite: the built worker image and ways to run it.
+
+`worker_image` is the image's tag (`WORKER_IMAGE`, default
+`biomero-worker:<VERSION>`, which `make image` builds). It fails the test,
+loudly, when that image is missing: the suites that use it cannot run without it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def default_image() -> str:
+    version = (REPO / "VERSION").read_text().strip()
+    return os.environ.get("WORKER_IMAGE") or f"biomero-worker:{version}"
+
+
+def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the docker CLI, capturing text output; fail with its stderr."""
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"docker {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
+    return proc
+
+
+@pytest.fixture(scope="session")
+def worker_image() -> str:
+    """The worker image's tag; fails when the image was not built."""
+    tag = default_image()
+    proc = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"worker image {tag} is missing ({proc.stderr.strip()}): build it with `make image`",
+            pytrace=False,
+        )
+    return tag
+
+
+@pytest.fixture(scope="session")
+def worker_exec(worker_image):
+    """Run a command in a fresh container of the image, skipping the entrypoint
+    (the startup scripts are tested by the worker suite). Returns the process;
+    `user=` runs as another user, `check=False` keeps a non-zero exit."""
+
+    def run(*cmd: str, user: str | None = None, check: bool = True, env: dict | None = None):
+        args = ["run", "--rm", "--entrypoint", cmd[0]]
+        if user:
+            args += ["--user", user]
+        for key, value in (env or {}).items():
+            args += ["-e", f"{key}={value}"]
+        return docker(*args, worker_image, *cmd[1:], check=check)
+
+    return run

@@ -1,0 +1,264 @@
+"""The built worker image: user, Python payload, Ice, tidiness, secrets, config.
+
+Every test runs against the image `make image` built (fixture `worker_image`);
+commands run in fresh containers with the entrypoint skipped (`worker_exec`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.image.fixtures import REPO, docker
+
+VENV = "/opt/omero/server/venv3"
+LABEL = "org.biomero-worker"
+MODULES = [
+    "omero", "Ice", "IcePy", "biomero", "omero_zarr", "ezomero", "tifffile",
+    "omero_metadata", "psycopg2", "blosc", "config_merge",
+]
+
+
+@pytest.fixture(scope="module")
+def config(worker_image) -> dict:
+    return json.loads(docker("image", "inspect", worker_image).stdout)[0]["Config"]
+
+
+# ---- user, layout, entrypoint ------------------------------------------------
+
+def test_runs_as_omero_server_not_root(config, worker_exec):
+    assert config["User"] == "omero-server"
+    ident = worker_exec("sh", "-c", "id -un; id -u; id -gn; echo $HOME").stdout.split()
+    # uid 1000 as in openmicroscopy/omero-server, so shared volumes keep owners
+    assert ident == ["omero-server", "1000", "omero-server", "/opt/omero/server"]
+
+
+def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
+    assert config["Entrypoint"] == ["/usr/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]
+    worker_exec("test", "-x", "/usr/bin/tini")
+    worker_exec("test", "-x", "/usr/local/bin/entrypoint.sh")
+    scripts = worker_exec("ls", "/startup").stdout.split()
+    assert scripts == sorted(p.name for p in (REPO / "startup.d").iterdir())
+
+
+def test_omerodir_has_etc_and_writable_var(config, worker_exec):
+    env = dict(item.split("=", 1) for item in config["Env"])
+    assert env["OMERODIR"] == "/opt/omero/server/OMERO.server"
+    assert env["VIRTUAL_ENV"] == VENV
+    worker_exec("sh", "-c", 'touch "$OMERODIR/var/log/probe" "$OMERODIR/etc/probe"'
+                " /var/lib/biomero-worker/probe")
+    # the venv is root's: the node's user cannot change it (no __pycache__ churn)
+    proc = worker_exec("sh", "-c", f"touch {VENV}/lib/python3.11/site-packages/probe",
+                       check=False)
+    assert proc.returncode != 0
+
+
+def test_python_is_the_venv_and_debian(worker_exec):
+    out = worker_exec("python", "-c", "import sys; print(sys.prefix, sys.version_info[:2])").stdout
+    assert out.split()[0] == VENV
+    assert "(3, 11)" in out
+
+
+# ---- the Python payload ----------------------------------------------------------
+
+def test_payload_imports(worker_exec):
+    code = "import importlib\nfor m in %r:\n    importlib.import_module(m)\nprint('ok')" % MODULES
+    assert worker_exec("python", "-c", code).stdout.strip() == "ok"
+
+
+def test_ice_is_3_6_5(worker_exec):
+    out = worker_exec("python", "-c", "import Ice; print(Ice.stringVersion())").stdout
+    assert out.strip() == "3.6.5"
+
+
+def test_pip_check_is_clean(worker_exec):
+    proc = worker_exec("python", "-m", "pip", "check", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No broken requirements found" in proc.stdout
+
+
+def test_venv_matches_the_lock(worker_exec):
+    lock = (REPO / "docker" / "requirements.lock").read_text()
+    pins = {m.group(1).lower().replace("_", "-"): m.group(2)
+            for m in re.finditer(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", lock, re.M)}
+    out = worker_exec("python", "-m", "pip", "list", "--format=json").stdout
+    installed = {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(out)}
+    installed.pop("biomero-worker-tools")
+    assert installed == pins
+
+
+def test_stripped_native_modules_still_load(worker_exec):
+    # every extension module and vendored library of the venv loads as a
+    # shared object after strip-wheels.sh
+    code = (
+        "import ctypes, pathlib, sys\n"
+        f"sos = [p for p in pathlib.Path('{VENV}').rglob('*.so*') if p.is_file()]\n"
+        "bad = []\n"
+        "for p in sorted(sos):\n"
+        "    try:\n"
+        "        ctypes.CDLL(str(p))\n"
+        "    except OSError as e:\n"
+        "        bad.append(f'{p}: {e}')\n"
+        "print(len(sos)); print('\\n'.join(bad))\n"
+    )
+    lines = worker_exec("python", "-c", code).stdout.strip().splitlines()
+    assert int(lines[0]) > 100
+    # some vendored libraries need their siblings loaded first; extension
+    # modules themselves must all load
+    failures = [line for line in lines[1:] if ".libs/" not in line]
+    assert failures == []
+
+
+def test_our_package_is_installed_not_editable(worker_exec):
+    out = worker_exec("python", "-c", "import config_merge; print(config_merge.__file__)").stdout
+    assert out.startswith(f"{VENV}/lib/python3.11/site-packages/config_merge/")
+    worker_exec("config-merge", "--help")
+
+
+# ---- Ice node ----------------------------------------------------------------
+
+def test_icegridnode_and_icegridadmin_run(worker_exec):
+    node = worker_exec("icegridnode", "--version")
+    assert re.fullmatch(r"3\.7\.\d+", (node.stdout + node.stderr).strip())
+    admin = worker_exec("icegridadmin", "--version")
+    assert re.fullmatch(r"3\.7\.\d+", (admin.stdout + admin.stderr).strip())
+
+
+def test_ssh_client_present(worker_exec):
+    proc = worker_exec("ssh", "-V")
+    assert "OpenSSH" in proc.stderr
+
+
+# ---- tidiness ----------------------------------------------------------------------
+
+def test_no_compiler_or_dev_package(worker_exec):
+    tools = ["cc", "gcc", "g++", "c++", "clang", "cpp", "ld", "as", "make", "strip"]
+    proc = worker_exec("sh", "-c", " ; ".join(f"command -v {t}" for t in tools) + " ; true")
+    assert proc.stdout.strip() == ""
+    packages = worker_exec("dpkg-query", "-W", "-f", "${Package}\\n").stdout.split()
+    assert len(packages) > 50
+    assert [p for p in packages if p.endswith("-dev") or p in
+            ("build-essential", "binutils", "gcc", "g++", "python3-pip", "python3-venv")] == []
+
+
+def test_no_pip_cache_wheels_or_apt_lists(worker_exec):
+    proc = worker_exec(
+        "sh", "-c",
+        "find / -xdev \\( -path /proc -o -path /sys \\) -prune -o "
+        "\\( -path '*/.cache/pip' -o -path /wheels -o -path /dist -o -name '*.whl' \\) -print; "
+        "ls -A /var/lib/apt/lists | grep -v -x -e lock -e partial -e auxfiles; "
+        "ls -A /var/cache/apt",
+        user="root", check=False,
+    )
+    assert proc.stdout.strip() == ""
+
+
+def test_jre_only_with_bioformats2raw(config, worker_exec):
+    present = config["Labels"][f"{LABEL}.bioformats2raw"]
+    assert present in ("included", "absent")
+    tools = worker_exec("sh", "-c", "command -v java; command -v bioformats2raw; true").stdout.split()
+    if present == "included":
+        assert len(tools) == 2
+        worker_exec("bioformats2raw", "--version")
+    else:
+        assert tools == []
+
+
+# ---- labels ----------------------------------------------------------------------------
+
+def test_oci_labels(config):
+    labels = config["Labels"]
+    assert labels["org.opencontainers.image.version"] == (REPO / "VERSION").read_text().strip()
+    lock = (REPO / "docker" / "requirements.lock").read_text()
+    biomero = re.search(r"^biomero==(\S+)", lock, re.M).group(1)
+    assert labels[f"{LABEL}.biomero.version"] == biomero
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    revision = labels["org.opencontainers.image.revision"]
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", revision)
+    assert subprocess.run(["git", "-C", str(REPO), "merge-base", "--is-ancestor",
+                           revision.removesuffix("-dirty"), head]).returncode == 0
+    assert labels["org.opencontainers.image.source"]
+    assert re.fullmatch(r"[0-9a-f]{32}", labels[f"{LABEL}.inputs-hash"])
+
+
+# ---- no secrets in any layer ---------------------------------------------------------
+
+PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.+?)-----END CERTIFICATE-----", re.S)
+PRIVATE = re.compile(rb"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----")
+
+
+def _certs(text: bytes) -> set[bytes]:
+    return {base64.b64decode(b"".join(m.group(1).split())) for m in PEM.finditer(text)}
+
+
+def _export(image: str):
+    """Stream the image's file system (a created container's export)."""
+    cid = docker("create", image).stdout.strip()
+    try:
+        proc = subprocess.Popen(["docker", "export", cid], stdout=subprocess.PIPE)
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    f = tar.extractfile(member)
+                    yield member.name, f.read() if f else b""
+        assert proc.wait() == 0
+    finally:
+        docker("rm", "-f", cid)
+
+
+def test_no_private_key_or_build_ca_in_image(worker_image, worker_exec):
+    # The build CA: what the host's bundle (passed to the build as a secret)
+    # trusts beyond Debian's Mozilla set, which the image legitimately carries.
+    legit = _certs(worker_exec(
+        "sh", "-c", "cat /usr/share/ca-certificates/mozilla/*.crt").stdout.encode())
+    assert len(legit) > 100
+    host_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    build_ca = _certs(host_bundle.read_bytes()) - legit if host_bundle.exists() else set()
+    # distinctive fragments of each build-CA certificate, as DER and as PEM text
+    needles = []
+    for der in build_ca:
+        needles.append(der[40:104])
+        b64 = base64.b64encode(der)
+        needles.append(b64[128:192])
+    scanned, findings = 0, []
+    roots = ("opt/", "etc/", "root/", "home/", "var/lib/biomero-worker/")
+    for name, data in _export(worker_image):
+        if not name.startswith(roots):
+            continue
+        scanned += 1
+        if PRIVATE.search(data):
+            findings.append(f"{name}: private key")
+        if any(n in data for n in needles):
+            findings.append(f"{name}: build CA certificate")
+    assert scanned > 1000
+    assert findings == []
+    # and the image's trust store is Debian's, nothing added
+    image_bundle = _certs(worker_exec("cat", "/etc/ssl/certs/ca-certificates.crt").stdout.encode())
+    assert image_bundle and image_bundle <= legit
+
+
+# ---- the baked configuration --------------------------------------------------------------
+
+def test_merged_config_equals_config_merge_output(worker_exec):
+    expected = subprocess.run(
+        [sys.executable, "-m", "config_merge", "merge",
+         str(REPO / "config" / "base"), str(REPO / "config" / "overrides")],
+        capture_output=True, text=True, cwd=REPO, check=True,
+    ).stdout
+    assert "[SSH]" in expected
+    baked = worker_exec("cat", "/etc/slurm-config.ini").stdout
+    assert baked == expected
+    link = worker_exec("readlink", "/etc/slurm-config.ini").stdout.strip()
+    assert link == "/var/lib/biomero-worker/slurm-config.ini"
+    # the layers themselves are in the image, as the runtime merge expects
+    for layer in ("base", "overrides"):
+        local = sorted(p.name for p in (REPO / "config" / layer).iterdir())
+        assert worker_exec("ls", "-A", f"/opt/omero/server/config/{layer}").stdout.split() == local
