@@ -6,7 +6,9 @@ Public API (registered for every suite by tests/conftest.py):
                      ``.postgres``, ``.slurm``, ``.registry`` (the objects below,
                      each started on first access); ``stack.run(...)`` starts
                      another container (the worker) on the same network; it is
-                     removed at the end and its log attached on failure.
+                     removed at the end and its log attached on failure;
+                     ``stack.track(container)`` attaches the log of a container
+                     started otherwise.
 ``stack_network``    name of the user-defined Docker network.
 ``postgres``         ``Postgres``: in-network ``database:5432``, ``db``, ``user``,
                      ``password``, ``url`` (host-reachable), ``sqlalchemy_url``

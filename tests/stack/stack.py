@@ -398,11 +398,24 @@ class Stack:
         except docker.errors.APIError as e:
             return f"<no log: {e}>"
 
+    def track(self, container) -> None:
+        """Attach the log of a container started elsewhere to failing reports too."""
+        with self._lock:
+            self.containers.append(container)
+
     def logs(self, tail: int = 200) -> list[tuple[str, str]]:
-        """(container name, last lines of its log) for every container started here."""
+        """(name, last lines of its log) for every container of this stack still there."""
         with self._lock:
             containers = list(self.containers)
-        return [(c.name, self.log(c, tail)) for c in containers]
+        found = []
+        for c in containers:
+            try:
+                found.append((c.name, c.logs(tail=tail).decode(errors="replace")))
+            except docker.errors.NotFound:
+                continue  # removed by its test
+            except docker.errors.APIError as e:
+                found.append((c.name, f"<no log: {e}>"))
+        return found
 
     def down(self) -> None:
         down(self.docker, self.session)
