@@ -28,6 +28,9 @@ Docker engine these fixtures fail — never skip.
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import docker
 import pytest
 
@@ -48,7 +51,17 @@ def stack_docker() -> docker.DockerClient:
 
 
 @pytest.fixture(scope="session")
-def stack(stack_docker, tmp_path_factory):
+def stack_images(stack_docker) -> None:
+    """The images, via make (a no-op under `make test`, which built them first)."""
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=root,
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.fail(f"make stack-images failed:\n{res.stdout}\n{res.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def stack(stack_docker, stack_images, tmp_path_factory):
     s = Stack(tmp_path_factory.mktemp("stack"), client=stack_docker)
     _active.append(s)
     try:
