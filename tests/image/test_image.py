@@ -271,3 +271,16 @@ def test_merged_config_equals_config_merge_output(worker_exec):
     for layer in ("base", "overrides"):
         local = sorted(p.name for p in (REPO / "config" / layer).iterdir())
         assert worker_exec("ls", "-A", f"/opt/omero/server/config/{layer}").stdout.split() == local
+
+
+def test_running_python_leaves_the_venv_unchanged(worker_image):
+    # the node's user runs scripts: no __pycache__ (or anything) lands in the venv
+    cid = docker("create", "--entrypoint", "python", worker_image, "-c",
+                 "import importlib\nfor m in %r:\n    importlib.import_module(m)" % MODULES
+                 ).stdout.strip()
+    try:
+        docker("start", "-a", cid)
+        changed = docker("diff", cid).stdout.split("\n")
+    finally:
+        docker("rm", "-f", cid)
+    assert [line for line in changed if VENV in line] == []
