@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 from . import DEFAULT_WAIT, initialise, scrub, settings, wait
 
@@ -39,7 +40,11 @@ def main(argv=None) -> int:
         print(f"{PREFIX} {exc}", file=sys.stderr)
         return 1
     # biomero and eventsourcing log at INFO; keep their chatter (never the URL) out.
+    # The config-only client used here has no workflows on purpose: its warnings
+    # about that would mislead, as would SQLAlchemy's about re-declared records.
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("biomero.slurm_client").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="eventsourcing_sqlalchemy")
     try:
         initialise(s)
     except Exception as exc:

@@ -27,13 +27,16 @@ MERGED = "/var/lib/biomero-worker/slurm-config.ini"
 # venv's script_env hook), its real make_env/activate/Popen; prints the script's
 # stdout, then its stderr after a marker.
 PROCESSI_RUNNER = """
-import sys, threading, types
+import sys, threading, time, types
 import omero.processor as P
 ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
 p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
 p.script_path.write_text({script!r})
 p.activate()
-rc = p.popen.wait(timeout=300)
+deadline = time.time() + 300
+while p.popen.poll() is None and time.time() < deadline:
+    time.sleep(0.1)
+rc = p.popen.returncode
 p.stdout.close(); p.stderr.close()
 print(p.stdout_path.text())
 print("---stderr---")
@@ -75,6 +78,7 @@ def overrides_dir(worker):
 # -- ready ------------------------------------------------------------------------------
 def test_doctor_passes_in_the_running_worker(worker):
     code, out = worker.exec("doctor")
+    print(out)
     assert code == 0, out
     for check in ("config", "ssh-keys", "ssh", "slurm", "slurm-paths", "database",
                   "registry", "node"):
