@@ -37,8 +37,8 @@ case "$role" in
   dbd)
     start_munge
     install -d -o mysql -g mysql /run/mysqld
-    runuser -u mysql -- mariadbd --datadir=/var/lib/mysql --skip-networking \
-      --log-error=/dev/stderr &
+    # No --log-error: mariadbd then logs to stderr, i.e. the container log.
+    runuser -u mysql -- mariadbd --datadir=/var/lib/mysql --skip-networking &
     wait_for 30 mariadb mariadb-admin --silent ping
     log "mariadb up; starting slurmdbd"
     exec slurmdbd -D
