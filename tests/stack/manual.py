@@ -192,7 +192,8 @@ def cmd_bench(args) -> int:
         "idle and an SSH login with the session key works; the IceGrid admin",
         "account answers `registry list`. Teardown (remove everything) is timed apart.",
         "",
-        f"Machine: {meta['cpus']} CPUs, Docker Engine {meta['engine']}, Python {meta['python']};"
+        f"Machine: {meta['cpus']} CPUs, Docker Engine {meta['engine']}, Python {meta['python']},"
+        f" load average {os.getloadavg()[0]:.1f} at the end (other work shares the machine);"
         f" images {', '.join(f'{k} {v}' for k, v in meta['images'].items())}.",
         "",
         "| run | " + " | ".join(f"{c} (s)" for c in cols) + " |",
