@@ -98,16 +98,27 @@ for d in os.listdir(f"{venv}/lib/python3.11/site-packages"):
 rows.append(("this repo's package (in the venv)", False, ours))
 rows.append(("the venv (/opt/omero/server/venv3, all wheels of the lock)", True, tree_size(venv)))
 rows.append(("bioformats2raw", True, tree_size("/opt/omero/server/bioformats2raw")))
+# Debian compiles python3's standard library at install time (py3compile):
+# the __pycache__ files are no package's, but they are Python
+pyc = 0
+for d, _, files in os.walk("/usr/lib"):
+    if d.startswith("/usr/lib/python3") and d.endswith("__pycache__"):
+        pyc += sum(size(os.path.join(d, f)) for f in files)
+rows.append(("Python's byte-compiled standard library (py3compile)", True, pyc))
 rows.append(("startup.d, config layers, entrypoint, merged config", False,
              tree_size("/startup") + tree_size("/opt/omero/server/config")
              + size("/usr/local/bin/entrypoint.sh") + tree_size("/var/lib/biomero-worker")))
 accounted = sum(r[2] for r in rows)
 # everything else, counted once (inodes already seen above are skipped)
-rest_files = 0
+rest_files, rest_by_dir = 0, {}
 for top in os.listdir("/"):
     p = "/" + top
     if top not in ("proc", "sys", "dev") and os.path.isdir(p) and not os.path.islink(p):
-        rest_files += tree_size(p)
+        for d, _, files in os.walk(p):
+            n = sum(size(os.path.join(d, f)) for f in files)
+            key = "/".join(d.split("/")[:4])
+            rest_by_dir[key] = rest_by_dir.get(key, 0) + n
+            rest_files += n
 rows.append(("files no package or step above owns (dpkg database, /etc, ...)", False, rest_files))
 total = accounted + rest_files
 payload = sum(r[2] for r in rows if r[1])
@@ -119,6 +130,11 @@ print("| --- | ---: | --- |")
 for label, is_payload, b in rows:
     print(f"| {label} | {mib(b)} | {'yes' if is_payload else 'no'} |")
 print(f"| **total** | **{mib(total)}** | |")
+print()
+top = sorted(rest_by_dir.items(), key=lambda kv: -kv[1])[:5]
+print()
+print("Largest places of the files no package owns: "
+      + ", ".join(f"`{k}` {mib(v)} MiB" for k, v in top) + ".")
 print()
 print(f"Beyond the payload: **{mib(total - payload)} MiB = "
       f"{100 * (total - payload) / total:.1f} %** of the image (target < 10 %).")
