@@ -53,3 +53,7 @@ bench-image: base $(VENV_STAMP) ## Image sizes, one-stage comparison, cold/no-op
 	@$(IMAGE_ENV) VENV='$(VENV)' bench/image.sh
 
 BENCH_TARGETS += bench-image
+
+# The tag the image tests (tests/image/fixtures.py) and other suites run.
+WORKER_IMAGE ?= $(IMAGE):$(VERSION)
+export WORKER_IMAGE
