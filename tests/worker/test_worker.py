@@ -224,6 +224,42 @@ def test_config_variables_reach_omero_configuration(worker):
     assert code == 0 and out.strip().splitlines()[-1] == "master", out
 
 
+def test_legacy_omero_file_may_not_resurrect_a_tombstoned_key(stack, worker_image, facts,
+                                                               tmp_path):
+    """biomero would read /OMERO/slurm-config.ini raw: a key it defines may not be
+    deleted by a later layer, or reading that file would bring the key back."""
+    omero = tmp_path / "OMERO"
+    omero.mkdir()
+    (omero / "slurm-config.ini").write_text("[MODELS]\nstardist_job_mem=9GB\n")
+    overrides = make_overrides(tmp_path)
+    (overrides / "60-no-stardist.ini").write_text("[MODELS]\n!stardist*\n")
+    code, logs, _ = run_to_exit(
+        stack, worker_image, facts, name="legacy",
+        env=worker_environment(facts, name="legacy"),
+        mounts={"/OMERO": omero, "/etc/biomero/overrides.d": overrides})
+    assert code != 0, logs
+    assert ("/OMERO/slurm-config.ini:2: MODELS.stardist_job_mem: defined here but deleted by "
+            "/etc/biomero/overrides.d/60-no-stardist.ini:2") in logs, logs
+
+
+def test_web_admin_file_is_the_last_layer(stack, worker_image, facts, tmp_path):
+    """The web admin's file (upstream mounts it at ~/slurm-config.ini) applies last."""
+    admin = tmp_path / "webadmin.ini"
+    admin.write_text("[SSH]\nhost=from-web-admin\n")
+    admin.chmod(0o644)
+    overrides = make_overrides(tmp_path)
+    (overrides / "20-site.ini").write_text("[SSH]\nhost=from-site-layer\n")
+    code, logs, _ = run_to_exit(
+        stack, worker_image, facts, name="webadmin", command=[
+            "python", "-c", "from biomero import SlurmClient; "
+            "print('HOST=' + SlurmClient.load_config().get('SSH', 'host'))"],
+        env=worker_environment(facts, name="webadmin"),
+        mounts={"/opt/omero/server/slurm-config.ini": admin,
+                "/etc/biomero/overrides.d": overrides})
+    assert code == 0, logs
+    assert "HOST=from-web-admin" in logs, logs
+
+
 # -- grid node --------------------------------------------------------------------------
 def icegridadmin(worker, command: str, timeout_ms=5000):
     return worker.exec(
