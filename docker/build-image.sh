@@ -30,7 +30,7 @@ INPUTS=(
   docker/Dockerfile docker/Dockerfile.dockerignore
   docker/requirements.lock docker/build-requirements.lock docker/zeroc-ice.lock
   docker/patches docker/strip-wheels.sh docker/entrypoint.sh
-  pyproject.toml VERSION README.md src startup.d config/base config/overrides
+  pyproject.toml VERSION src startup.d config/base config/overrides
 )
 
 B2R_VERSION=0.7.0
