@@ -1,0 +1,172 @@
+"""Worker run-time figures: start-up to a registered node, doctor, the script hook.
+
+    .venv/bin/python -m bench.worker --runs 3 --out bench/results/worker.md
+
+Starts the test stack (tests/stack) and the worker image on it, as the worker
+tests do, and measures:
+  * start-up: `docker start` -> "exec icegridnode" (startup.d done) -> the node is
+    listed by the registry;
+  * `doctor` in the running worker (every check, all passing);
+  * the cost the script_env hook adds to each script launch, i.e. to omero-py's
+    ProcessI construction (make_env): hook off, hook on with unchanged layers,
+    hook on after a runtime layer changed (a re-merge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.image.fixtures import default_image
+from tests.stack.stack import Stack
+from tests.worker.conftest import (
+    make_overrides,
+    make_ssh_mount,
+    stack_facts,
+    start_worker,
+    worker_environment,
+)
+
+MAKE_ENV_TIMER = r"""
+import os, sys, threading, time, types, pathlib
+import omero.processor as P
+ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
+layer = pathlib.Path("/etc/biomero/overrides.d/99-bench.ini")
+n, out = int(sys.argv[1]), []
+for i in range(n):
+    if sys.argv[2] == "changed":
+        layer.write_text("[SLURM]\nbench_counter=%d\n" % i)
+    t0 = time.perf_counter()
+    p = P.ProcessI(ctx, sys.executable, {"omero.user": "bench"}, None)
+    out.append(time.perf_counter() - t0)
+    p.cleanup_tmpdir()
+out.sort()
+print("MEDIAN_MS=%.2f" % (1000 * out[len(out) // 2]))
+"""
+
+
+def wait_for(pred, timeout=180, interval=0.2):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return time.monotonic() - t0
+        time.sleep(interval)
+    raise TimeoutError("condition not met")
+
+
+def make_env_ms(worker, mode: str, n: int = 30) -> float:
+    env = {"BIOMERO_SCRIPT_ENV_HOOK": "0"} if mode == "off" else {}
+    code, out = worker.exec(["bash", "-c", f'cd "$OMERODIR" && python -c "$T" {n} {mode}'],
+                            env={"T": MAKE_ENV_TIMER, **env})
+    line = [ln for ln in out.splitlines() if ln.startswith("MEDIAN_MS=")]
+    if code != 0 or not line:
+        raise RuntimeError(out)
+    return float(line[0].split("=")[1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.worker")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", default="bench/results/worker.md")
+    args = ap.parse_args(argv)
+    image = default_image()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+    (tmp / "stack").mkdir()
+    stack = Stack(tmp / "stack")
+    rows, doctor_s, hook = [], [], {}
+    try:
+        stack.up()
+        facts = stack_facts(stack)
+        for run in range(1, args.runs + 1):
+            d = tmp / f"run{run}"
+            d.mkdir()
+            name = f"benchworker{run}"
+            t0 = time.monotonic()
+            overrides = make_overrides(d)
+            overrides.chmod(0o777)  # the timer below writes a layer from inside
+            w = start_worker(stack, image, facts, name=name,
+                             env=worker_environment(facts, name=name),
+                             mounts={"/tmp/.ssh": make_ssh_mount(d, facts),
+                                     "/etc/biomero/overrides.d": overrides})
+            wait_for(lambda: "99-run: exec icegridnode" in w.logs())
+            ready = time.monotonic() - t0
+            wait_for(lambda: name in stack.registry.admin("node list").stdout)
+            rows.append((run, ready, time.monotonic() - t0))
+            if run == 1:
+                paths = " ".join(f"/data/biomero-worker-test/{p}" for p in
+                                 ("data", "singularity_images/workflows",
+                                  "singularity_images/converters", "slurm-scripts"))
+                w.exec(f"ssh localslurm mkdir -p {paths}")
+                for _ in range(3):
+                    t1 = time.monotonic()
+                    code, out = w.exec("doctor")
+                    if code != 0:
+                        raise RuntimeError(out)
+                    doctor_s.append(time.monotonic() - t1)
+                for mode in ("off", "unchanged", "changed"):
+                    hook[mode] = make_env_ms(w, mode)
+            w.container.remove(force=True)
+    finally:
+        stack.down()
+
+    med = statistics.median
+    lines = [
+        "# Worker run time",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with:",
+        "",
+        "```",
+        f"make bench-worker  # = .venv/bin/python -m bench.worker --runs {args.runs} "
+        f"--out {args.out}",
+        "```",
+        "",
+        f"Image {image}; the test stack (tests/stack) already running for each start; "
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end.",
+        "",
+        "## Start-up",
+        "",
+        "`docker start` of a worker (ssh key + config mounted, one runtime layer) to: "
+        "startup.d done (10-mount-ssh, 20-slurm-config merge + validation, 30-analytics-db "
+        "wait + schema, 50-omero-config, 99-run node config) and `exec icegridnode`; then "
+        "to the node listed by the registry (`icegridadmin node list`).",
+        "",
+        "| run | startup.d done (s) | node registered (s) |",
+        "|---|---|---|",
+    ]
+    for run, ready, registered in rows:
+        lines.append(f"| {run} | {ready:.1f} | {registered:.1f} |")
+    lines += [
+        f"| median | {med(r[1] for r in rows):.1f} | {med(r[2] for r in rows):.1f} |",
+        "",
+        "## doctor",
+        "",
+        "`docker exec WORKER doctor`, all nine checks (three SSH logins, one database "
+        "query, a registry ping, an `icegridadmin node ping`): "
+        + ", ".join(f"{s:.1f}" for s in doctor_s) + f" s (median {med(doctor_s):.1f} s).",
+        "",
+        "## Script launch: what the script_env hook adds",
+        "",
+        "Median time of omero-py's `ProcessI(...)` construction (temp dir, `make_env`, "
+        "config file), 30 launches each, inside the worker:",
+        "",
+        "| hook | median (ms) |",
+        "|---|---|",
+        f"| off (`BIOMERO_SCRIPT_ENV_HOOK=0`: omero-py alone) | {hook['off']:.2f} |",
+        f"| on, runtime layers unchanged (fingerprint only) | {hook['unchanged']:.2f} |",
+        f"| on, a runtime layer changed before each launch (re-merge + validate) "
+        f"| {hook['changed']:.2f} |",
+        "",
+    ]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
