@@ -217,11 +217,12 @@ class Doctor:
         import worker_node
 
         try:
-            s = worker_node.settings(self.env)
-            addr = worker_node.resolve(s["master"], min(3.0, self.timeout), "master")
+            master, port = worker_node.registry(self.env)
+            addr = worker_node.resolve(master, min(3.0, self.timeout),
+                                       "master (CONFIG_omero_master_host)")
         except worker_node.NodeConfigError as exc:
             return Result(FAIL, str(exc))
-        proxy = worker_node.locator(addr, s["registry_port"])
+        proxy = worker_node.locator(addr, port)
         import Ice
 
         init = Ice.InitializationData()
@@ -232,11 +233,11 @@ class Doctor:
         try:
             ic.stringToProxy(proxy).ice_ping()
         except Ice.Exception as exc:
-            return Result(FAIL, f"registry {s['master']}:{s['registry_port']} does not answer: "
+            return Result(FAIL, f"registry {master}:{port} does not answer: "
                                 f"{type(exc).__name__}")
         finally:
             ic.destroy()
-        return Result(OK, f"registry {s['master']}:{s['registry_port']} answers")
+        return Result(OK, f"registry {master}:{port} answers")
 
     def check_node(self) -> Result:
         running = _node_running()

@@ -105,6 +105,17 @@ def settings(environ=None) -> dict:
     }
 
 
+def registry(environ=None) -> tuple[str, str]:
+    """(master host, registry port) from CONFIG_omero_master_host and the port
+    settings; all a client of the registry needs."""
+    environ = os.environ if environ is None else environ
+    master = environ.get("CONFIG_omero_master_host", "").strip()
+    if not master:
+        raise NodeConfigError("CONFIG_omero_master_host is not set (the master's host name)")
+    prefix = environ.get("CONFIG_omero_ports_prefix", "")
+    return master, prefix + environ.get("CONFIG_omero_ports_registry", "4061")
+
+
 def locator(master_addr: str, registry_port: str) -> str:
     return f"IceGrid/Locator:tcp -h {master_addr} -p {registry_port}"
 
