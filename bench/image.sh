@@ -102,6 +102,11 @@ b2r=$(docker image inspect --format '{{index .Config.Labels "org.biomero-worker.
   echo "| rebuild after adding one line under config/overrides/ (\`make image\`) | ${config_change} s (Dockerfile steps run: $rebuilt, from cache: $cached) | < 20 s |"
   echo "| rebuild after removing it again | ${config_back} s | |"
   echo
+  echo "The one-stage variant is \`FROM wheels\` plus the runtime's steps: it keeps the"
+  echo "toolchain and -dev packages (build-env), the downloaded wheels (/wheels) and the"
+  echo "libraries' test suites, as a plain \`pip install\` leaves them (the runtime drops"
+  echo "those, ~115 MiB). Upstream's image additionally carries a whole OMERO.server and Java."
+  echo
   echo "## Size per stage"
   echo
   echo "| stage (target) | image size | adds to its parent |"
