@@ -280,9 +280,10 @@ def wait_until(fn, timeout=60, interval=1.0):
 
 
 PROCESSOR_DESCRIPTOR = """<icegrid>
-  <application name="WorkerTest">
+  <application name="{app}">
     <node name="{node}">
-      <server id="Processor-0" exe="python" activation="always" pwd="{omerodir}">
+      <server id="{server}" exe="python" activation="always" pwd="{omerodir}"
+              deactivation-timeout="3">
         <option>-m</option>
         <option>runProcessor</option>
         <env>OMERO_STARTUP_WAIT=120000</env>
@@ -300,7 +301,8 @@ def test_node_registers_and_runs_processor_with_the_image_python(worker):
     assert "biomeroworker" in out, out
     code, out = worker.exec(
         "cat > /tmp/processor.xml <<'EOF'\n"
-        + PROCESSOR_DESCRIPTOR.format(node="biomeroworker", omerodir=OMERODIR) + "EOF\n")
+        + PROCESSOR_DESCRIPTOR.format(app="WorkerTest", node="biomeroworker",
+                                      server="Processor-0", omerodir=OMERODIR) + "EOF\n")
     assert code == 0, out
     code, out = icegridadmin(worker, "application add /tmp/processor.xml")
     assert code == 0, out
@@ -334,6 +336,24 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
         listed = wait_until(lambda: "biomeroworker2" in icegridadmin(worker, "node list")[1],
                             timeout=60)
         assert listed, icegridadmin(worker, "node list")
+        # Processor-1 placed on the second node runs there
+        code, out = worker.exec(
+            "cat > /tmp/processor1.xml <<'EOF'\n"
+            + PROCESSOR_DESCRIPTOR.format(app="WorkerTest2", node="biomeroworker2",
+                                          server="Processor-1", omerodir=OMERODIR) + "EOF\n")
+        assert code == 0, out
+        code, out = icegridadmin(worker, "application add /tmp/processor1.xml")
+        assert code == 0, out
+        try:
+            def pid():
+                c, o = icegridadmin(worker, "server pid Processor-1")
+                return o.strip() if c == 0 and o.strip().isdigit() else None
+            p = wait_until(pid, timeout=60)
+            assert p, icegridadmin(worker, "server state Processor-1")
+            code, cmdline = w2.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
+            assert "-m runProcessor" in cmdline, cmdline
+        finally:
+            icegridadmin(worker, "application remove WorkerTest2")
         code, out = w2.exec("cat $OMERODIR/etc/biomeroworker2.cfg")
         assert "-p 4062" in out, out
         code, out = w2.exec("awk '$2 ~ /:0FDE$/ && $4 == \"0A\"' /proc/net/tcp | wc -l")
