@@ -1,0 +1,48 @@
+"""docker/build-image.sh: the no-op, and the bioformats2raw choices that must
+fail before any docker work."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+from tests.image.fixtures import REPO
+
+SCRIPT = REPO / "docker" / "build-image.sh"
+FETCHED = REPO / "docker" / "fetch" / "bioformats2raw-0.7.0.zip"
+
+
+def run(tmp_path, **env):
+    full = {**os.environ, "BUILD_DIR": str(tmp_path / "build"), **env}
+    return subprocess.run([str(SCRIPT)], capture_output=True, text=True, env=full,
+                          cwd=REPO, timeout=120)
+
+
+def test_unchanged_inputs_do_no_docker_work(worker_image):
+    # the image the suite runs was built by `make image` from this tree: the
+    # same inputs must find the stamp and the image's label and stop there
+    proc = subprocess.run(["make", "--no-print-directory", "image"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "is up to date" in proc.stderr
+    assert "image: building" not in proc.stderr
+
+
+def test_unknown_bioformats2raw_mode_fails(tmp_path):
+    proc = run(tmp_path, BIOFORMATS2RAW="sometimes")
+    assert proc.returncode != 0
+    assert "BIOFORMATS2RAW must be auto, required or none" in proc.stderr
+
+
+def test_local_archive_with_wrong_sha256_fails(tmp_path):
+    fake = tmp_path / "bioformats2raw-0.7.0.zip"
+    fake.write_bytes(b"not the release")
+    assert hashlib.sha256(fake.read_bytes()).hexdigest() != (
+        "e94e3fd268bd144069d672899ee0b53182d2b3d71519d2fade8bfaedd6c7bf24")
+    before = FETCHED.exists()
+    proc = run(tmp_path, BIOFORMATS2RAW="auto", BIOFORMATS2RAW_ARCHIVE=str(fake))
+    assert proc.returncode != 0
+    assert "sha256" in proc.stderr
+    assert "image: building" not in proc.stderr
+    assert FETCHED.exists() == before  # nothing copied into the build context
