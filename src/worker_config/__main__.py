@@ -5,6 +5,8 @@ refresh [--force]  merge the layers into the file biomero reads (only when a lay
                    invalid (the last good merged file is kept).
 layers             the layer order, with present/absent.
 status             the outcome of the last refresh.
+explain [SECTION[.KEY]]  where each value came from, over the worker's own layers
+                   (config-merge explain with the runtime layer list filled in).
 """
 
 from __future__ import annotations
@@ -23,7 +25,23 @@ def main(argv=None) -> int:
     p_refresh.add_argument("--quiet", action="store_true")
     sub.add_parser("layers")
     sub.add_parser("status")
+    p_explain = sub.add_parser("explain")
+    p_explain.add_argument("target", nargs="?")
     args = parser.parse_args(argv)
+
+    if args.cmd == "explain":
+        from config_merge import ConfigError, explain, merge_layers
+
+        from . import present_layers, strict
+
+        try:
+            result = merge_layers([str(lay.path) for lay in present_layers()], strict=strict())
+        except ConfigError as exc:
+            for d in exc.diagnostics:
+                print(d, file=sys.stderr)
+            return 1
+        print(explain(result, args.target))
+        return 0
 
     if args.cmd == "layers":
         for lay in layers():

@@ -198,3 +198,14 @@ def test_unresolvable_master_is_a_bounded_clear_error():
     with pytest.raises(worker_node.NodeConfigError, match=r"no-such-master\.invalid.*1 s"):
         worker_node.resolve("no-such-master.invalid", 1.0, "master")
     assert time.monotonic() - t0 < 10
+
+
+def test_explain_over_the_runtime_layers(layout, capsys):
+    from worker_config.__main__ import main
+
+    layout["RUNTIME_OVERRIDES"].mkdir()
+    site = layout["RUNTIME_OVERRIDES"] / "10-site.ini"
+    site.write_text("[MODELS]\n!stardist*\n")
+    assert main(["explain", "MODELS.stardist_repo"]) == 0
+    out = capsys.readouterr().out
+    assert "(deleted)" in out and f"{site}:2" in out and "!stardist*" in out
