@@ -6,6 +6,7 @@ cannot reach, so the two tests that list workflows replace only that fetch."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import time
 
@@ -13,6 +14,7 @@ from tests.worker.conftest import (
     HTTPS_PROXY,
     SECRET_TOKEN,
     SSH_ALIAS,
+    WORKER_NAME,
     make_overrides,
     make_ssh_mount,
     run_to_exit,
@@ -85,6 +87,14 @@ def test_doctor_passes_in_the_running_worker(worker):
         assert any(ln.startswith("OK") and ln.split()[1] == check
                    for ln in out.splitlines()), f"{check} not OK:\n{out}"
     assert any(ln.startswith("INFO") and "bioformats2raw" in ln for ln in out.splitlines())
+
+
+def test_start_up_log_is_clean_and_node_holds_a_registry_session(worker):
+    noisy = [ln for ln in worker.logs().splitlines()
+             if re.search(r"error|traceback|warning|exception", ln, re.IGNORECASE)]
+    assert not noisy, noisy
+    code, out = worker.exec(f"cat {OMERODIR}/var/log/{WORKER_NAME}.err")
+    assert code == 0 and "established session with replica" in out, out
 
 
 def test_ssh_material_copied_with_strict_modes_and_never_printed(worker, facts):
