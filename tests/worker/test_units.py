@@ -209,3 +209,50 @@ def test_explain_over_the_runtime_layers(layout, capsys):
     assert main(["explain", "MODELS.stardist_repo"]) == 0
     out = capsys.readouterr().out
     assert "(deleted)" in out and f"{site}:2" in out and "!stardist*" in out
+
+
+# -- script_env.hook: the import hook itself, on a stand-in omero package -------------
+FAKE_PROCESSOR = '''
+import os
+
+class Environment:
+    def __init__(self, *names):
+        self.env = {n: os.environ[n] for n in names if n in os.environ}
+    def __call__(self):
+        return self.env
+    def set(self, key, value):
+        self.env[key] = value
+
+class ProcessI:
+    def __init__(self):
+        self.make_env()
+    def make_env(self):
+        self.env = Environment("PATH")
+'''
+
+
+def test_hook_wraps_make_env_when_omero_processor_is_imported(tmp_path, layout):
+    import subprocess
+    import sys
+
+    pkg = tmp_path / "fake" / "omero"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "processor.py").write_text(FAKE_PROCESSOR)
+    code = ("import sys, script_env.hook\n"
+            "assert 'omero.processor' not in sys.modules\n"
+            "import omero.processor as P\n"
+            "env = P.ProcessI().env()\n"
+            "print(sorted(env))\n"
+            "print(P.ProcessI.make_env._script_env)\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'fake'}{os.pathsep}{REPO / 'src'}",
+           "HTTPS_PROXY": "http://p:1", "SECRET_TOKEN": "x"}
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    names, patched = r.stdout.splitlines()
+    assert "HTTPS_PROXY" in names and "PATH" in names and "SECRET_TOKEN" not in names
+    assert "BIOMERO_SLURM_CONFIG_FILE" in names and patched == "True"
+    unhooked = code.replace("print(P.ProcessI.make_env._script_env)\n", "")
+    r = subprocess.run([sys.executable, "-c", unhooked],
+                       env={**env, "BIOMERO_SCRIPT_ENV_HOOK": "0"}, capture_output=True, text=True)
+    assert r.returncode == 0 and "HTTPS_PROXY" not in r.stdout, r.stdout + r.stderr

@@ -29,7 +29,8 @@ MERGED = "/var/lib/biomero-worker/slurm-config.ini"
 # venv's script_env hook), its real make_env/activate/Popen; prints the script's
 # stdout, then its stderr after a marker.
 PROCESSI_RUNNER = """
-import sys, threading, time, types
+import logging, sys, threading, time, types
+logging.getLogger("script_env").addHandler(logging.StreamHandler(sys.stdout))
 import omero.processor as P
 ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
 p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
@@ -204,6 +205,10 @@ def test_bad_runtime_edit_keeps_last_good_config_and_is_reported(worker):
     layer.write_text("[MODELS]\nthis line is not a setting\n")
     try:
         assert workflows(worker) == before  # scripts still run, on the last good merge
+        # ... and the Processor's log says why (the hook logs as "script_env")
+        out = run_script(worker, "print('ran')")
+        assert "slurm-config: a layer is invalid; scripts keep the last good merge" in out, out
+        assert "/etc/biomero/overrides.d/70-bad.ini:2" in out and "ran" in out, out
         code, out = worker.exec("doctor --only config")
         assert code == 1, out
         assert "/etc/biomero/overrides.d/70-bad.ini:2" in out, out
