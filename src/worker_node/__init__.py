@@ -12,6 +12,10 @@ Environment (the upstream compose service's, plus optional extras):
   OMERO_WORKER_HOST          the address the node listens and is reached on
                              (default: OMERO_WORKER_NAME, as upstream resolves it)
   OMERO_WORKER_PORT          a fixed node port (default: any free port)
+  OMERO_WORKER_PUBLISHED_HOST  for a worker outside the master's network (upstream's
+                             "external worker"): the node listens on every interface
+                             at OMERO_WORKER_PORT (required then) and tells the
+                             registry to reach it at this host name or address
   CONFIG_omero_ports_prefix, CONFIG_omero_ports_registry (4061),
   CONFIG_omero_ports_tcp (4063)   as on the master
   OMERO_RESOLVE_WAIT_SECONDS bound on waiting for names to resolve (default 30)
@@ -92,8 +96,13 @@ def settings(environ=None) -> dict:
     port = environ.get("OMERO_WORKER_PORT", "").strip()
     if port and not (port.isdigit() and 0 < int(port) < 65536):
         raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
+    published = environ.get("OMERO_WORKER_PUBLISHED_HOST", "").strip()
+    if published and not port:
+        raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
+                              "published for this node)")
     prefix = environ.get("CONFIG_omero_ports_prefix", "")
     return {
+        "published": published,
         "master": master,
         "name": name,
         "host": environ.get("OMERO_WORKER_HOST", "").strip() or name,
@@ -124,6 +133,11 @@ def render(s: dict, master_addr: str, worker_addr: str) -> dict[str, str]:
     """The three files, by name relative to OMERODIR/etc."""
     port = f" -p {s['port']}" if s["port"] else ""
     name = s["name"]
+    if s.get("published"):
+        endpoints = (f"IceGrid.Node.Endpoints=tcp -h 0.0.0.0{port}\n"
+                     f"IceGrid.Node.PublishedEndpoints=tcp -h {s['published']}{port}\n")
+    else:
+        endpoints = f"IceGrid.Node.Endpoints=tcp -h {worker_addr}{port}\n"
     return {
         "internal.cfg": (
             "# Written by 99-run.sh (worker_node): where the master's registry is.\n"
@@ -131,8 +145,8 @@ def render(s: dict, master_addr: str, worker_addr: str) -> dict[str, str]:
         ),
         f"{name}.cfg": (
             "# Written by 99-run.sh (worker_node): this grid node.\n"
-            f"IceGrid.Node.Endpoints=tcp -h {worker_addr}{port}\n"
-            f"IceGrid.Node.Name={name}\n"
+            + endpoints
+            + f"IceGrid.Node.Name={name}\n"
             f"IceGrid.Node.Data=var/{name}\n"
             "IceGrid.Node.Output=var/log\n"
             "IceGrid.Node.CollocateRegistry=0\n"
@@ -154,14 +168,18 @@ def render(s: dict, master_addr: str, worker_addr: str) -> dict[str, str]:
 def write_node_config(environ=None, log=print) -> dict:
     s = settings(environ)
     master_addr = resolve(s["master"], s["resolve_wait"], "master (CONFIG_omero_master_host)")
-    worker_addr = resolve(s["host"], s["resolve_wait"],
-                          "worker address (OMERO_WORKER_HOST or OMERO_WORKER_NAME)")
+    if s["published"]:  # listens everywhere; the registry is told the published host
+        worker_addr = "0.0.0.0"
+    else:
+        worker_addr = resolve(s["host"], s["resolve_wait"],
+                              "worker address (OMERO_WORKER_HOST or OMERO_WORKER_NAME)")
     base = omerodir(environ)
     for d in (base / "etc", base / "var" / s["name"], base / "var" / "log"):
         d.mkdir(parents=True, exist_ok=True)
     for fname, text in render(s, master_addr, worker_addr).items():
         (base / "etc" / fname).write_text(text)
-    log(f"node {s['name']} at {worker_addr}{':' + s['port'] if s['port'] else ''}; "
+    published = f" (published as {s['published']})" if s["published"] else ""
+    log(f"node {s['name']} at {worker_addr}{':' + s['port'] if s['port'] else ''}{published}; "
         f"master {s['master']} ({master_addr}), registry port {s['registry_port']}")
     return {**s, "master_addr": master_addr, "worker_addr": worker_addr,
             "config": ",".join(str(base / "etc" / f) for f in ("internal.cfg", f"{s['name']}.cfg"))}

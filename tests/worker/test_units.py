@@ -182,11 +182,22 @@ def test_node_files_fixed_port_and_second_worker():
     assert "IceGrid.Node.PropertiesOverride=Ice.IPv6=0\n" in files["worker-2.cfg"]
 
 
+def test_external_worker_listens_everywhere_and_publishes_its_host():
+    s = worker_node.settings({"CONFIG_omero_master_host": "master", "OMERO_WORKER_NAME": "w",
+                              "OMERO_WORKER_PORT": "4062",
+                              "OMERO_WORKER_PUBLISHED_HOST": "worker.example.org"})
+    cfg = worker_node.render(s, "10.0.0.2", "0.0.0.0")["w.cfg"]
+    assert "IceGrid.Node.Endpoints=tcp -h 0.0.0.0 -p 4062\n" in cfg
+    assert "IceGrid.Node.PublishedEndpoints=tcp -h worker.example.org -p 4062\n" in cfg
+
+
 @pytest.mark.parametrize("env,needle", [
     ({"OMERO_WORKER_NAME": "w"}, "CONFIG_omero_master_host"),
     ({"CONFIG_omero_master_host": "m"}, "OMERO_WORKER_NAME"),
     ({"CONFIG_omero_master_host": "m", "OMERO_WORKER_NAME": "w", "OMERO_WORKER_PORT": "x"},
      "OMERO_WORKER_PORT"),
+    ({"CONFIG_omero_master_host": "m", "OMERO_WORKER_NAME": "w",
+      "OMERO_WORKER_PUBLISHED_HOST": "ext"}, "needs OMERO_WORKER_PORT"),
 ])
 def test_node_settings_errors_name_the_variable(env, needle):
     with pytest.raises(worker_node.NodeConfigError, match=needle):

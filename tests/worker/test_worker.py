@@ -343,7 +343,10 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
         stack, worker_image, facts, worker, tmp_path):
     w2 = start_worker(stack, worker_image, facts, name="biomeroworker2",
                       env=worker_environment(facts, name="biomeroworker2",
-                                             OMERO_WORKER_PORT="4062"),
+                                             OMERO_WORKER_PORT="4062",
+                                             # as an external worker would: listen on
+                                             # every interface, publish a host name
+                                             OMERO_WORKER_PUBLISHED_HOST="biomeroworker2"),
                       mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
                               "/etc/biomero/overrides.d": make_overrides(tmp_path)})
     try:
@@ -370,7 +373,7 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
         finally:
             icegridadmin(worker, "application remove WorkerTest2")
         code, out = w2.exec("cat $OMERODIR/etc/biomeroworker2.cfg")
-        assert "-p 4062" in out, out
+        assert "PublishedEndpoints=tcp -h biomeroworker2 -p 4062" in out, out
         code, out = w2.exec("awk '$2 ~ /:0FDE$/ && $4 == \"0A\"' /proc/net/tcp | wc -l")
         assert code == 0 and int(out.strip()) >= 1, out  # the node listens on 4062
         t0 = time.monotonic()
