@@ -5,6 +5,7 @@ cannot reach, so the two tests that list workflows replace only that fetch."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import textwrap
@@ -294,6 +295,29 @@ def wait_until(fn, timeout=60, interval=1.0):
     return last
 
 
+@contextlib.contextmanager
+def placed_processor(worker, *, app: str, node: str, server: str):
+    """Place `server` on `node` with OMERO's Processor descriptor (through the
+    registry, from inside `worker`), yield its pid once the node started it,
+    and remove the application afterwards."""
+    code, out = worker.exec(
+        f"cat > /tmp/{app}.xml <<'EOF'\n"
+        + PROCESSOR_DESCRIPTOR.format(app=app, node=node, server=server,
+                                      omerodir=OMERODIR) + "EOF\n")
+    assert code == 0, out
+    code, out = icegridadmin(worker, f"application add /tmp/{app}.xml")
+    assert code == 0, out
+    try:
+        def pid():
+            c, o = icegridadmin(worker, f"server pid {server}")
+            return o.strip() if c == 0 and o.strip().isdigit() else None
+        p = wait_until(pid, timeout=60)
+        assert p, icegridadmin(worker, f"server state {server}")
+        yield p
+    finally:
+        icegridadmin(worker, f"application remove {app}")
+
+
 PROCESSOR_DESCRIPTOR = """<icegrid>
   <application name="{app}">
     <node name="{node}">
@@ -314,19 +338,8 @@ def test_node_registers_and_runs_processor_with_the_image_python(worker):
     code, out = wait_until(lambda: (lambda r: r if "biomeroworker" in r[1] else None)(
         icegridadmin(worker, "node list")), timeout=60) or (1, "")
     assert "biomeroworker" in out, out
-    code, out = worker.exec(
-        "cat > /tmp/processor.xml <<'EOF'\n"
-        + PROCESSOR_DESCRIPTOR.format(app="WorkerTest", node="biomeroworker",
-                                      server="Processor-0", omerodir=OMERODIR) + "EOF\n")
-    assert code == 0, out
-    code, out = icegridadmin(worker, "application add /tmp/processor.xml")
-    assert code == 0, out
-    try:
-        def pid():
-            c, o = icegridadmin(worker, "server pid Processor-0")
-            return o.strip() if c == 0 and o.strip().isdigit() else None
-        p = wait_until(pid, timeout=60)
-        assert p, icegridadmin(worker, "server state Processor-0")
+    with placed_processor(worker, app="WorkerTest", node="biomeroworker",
+                          server="Processor-0") as p:
         code, cmdline = worker.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
         assert "-m runProcessor" in cmdline, cmdline
         # omero-py and IcePy from the image's venv are what the process runs on
@@ -335,8 +348,6 @@ def test_node_registers_and_runs_processor_with_the_image_python(worker):
         assert code == 0 and "IcePy" in maps, maps
         code, user = worker.exec(f"stat -c %U /proc/{p}")
         assert user.strip() == "omero-server"
-    finally:
-        icegridadmin(worker, "application remove WorkerTest")
 
 
 def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
@@ -355,23 +366,10 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
                             timeout=60)
         assert listed, icegridadmin(worker, "node list")
         # Processor-1 placed on the second node runs there
-        code, out = worker.exec(
-            "cat > /tmp/processor1.xml <<'EOF'\n"
-            + PROCESSOR_DESCRIPTOR.format(app="WorkerTest2", node="biomeroworker2",
-                                          server="Processor-1", omerodir=OMERODIR) + "EOF\n")
-        assert code == 0, out
-        code, out = icegridadmin(worker, "application add /tmp/processor1.xml")
-        assert code == 0, out
-        try:
-            def pid():
-                c, o = icegridadmin(worker, "server pid Processor-1")
-                return o.strip() if c == 0 and o.strip().isdigit() else None
-            p = wait_until(pid, timeout=60)
-            assert p, icegridadmin(worker, "server state Processor-1")
+        with placed_processor(worker, app="WorkerTest2", node="biomeroworker2",
+                              server="Processor-1") as p:
             code, cmdline = w2.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
             assert "-m runProcessor" in cmdline, cmdline
-        finally:
-            icegridadmin(worker, "application remove WorkerTest2")
         code, out = w2.exec("cat $OMERODIR/etc/biomeroworker2.cfg")
         assert "PublishedEndpoints=tcp -h biomeroworker2 -p 4062" in out, out
         code, out = w2.exec("awk '$2 ~ /:0FDE$/ && $4 == \"0A\"' /proc/net/tcp | wc -l")
