@@ -19,6 +19,7 @@ fi
 
 # The same trimming as the official slim images: no docs, man pages or locales,
 # kept as dpkg config inside the image so later apt installs stay slim too.
+# shellcheck disable=SC2016  # $1 is the hook's argument, expanded by mmdebstrap
 mmdebstrap --variant=minbase --quiet \
   --include=ca-certificates \
   --dpkgopt='path-exclude=/usr/share/man/*' \

@@ -15,7 +15,7 @@ log() { echo "stack-icegrid[$role]: $*" >&2; }
 
 case "$role" in
   registry)
-    shift || true
+    if [ $# -gt 0 ]; then shift; fi
     pw_file=/run/secrets/icegrid_admin_password
     if [ ! -s "$pw_file" ]; then
       log "missing $pw_file (the fixture provides it)"
@@ -52,7 +52,7 @@ CFG
     exec icegridregistry --Ice.Config=/etc/icegrid/registry.cfg "$@"
     ;;
   node)
-    shift || true
+    if [ $# -gt 0 ]; then shift; fi
     name=${ICEGRID_NODE_NAME:-node1}
     registry=${ICEGRID_REGISTRY_HOST:-master}
     cat >/etc/icegrid/node.cfg <<CFG
