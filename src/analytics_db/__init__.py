@@ -13,8 +13,8 @@ import os
 import time
 from dataclasses import dataclass
 
-FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress",
-         "enable_workflow_analytics")
+from config_merge.validate import ANALYTICS_FLAGS as FLAGS
+
 DEFAULT_WAIT = 60
 
 
@@ -32,19 +32,13 @@ class Settings:
         return mask(self.url) if self.url else "(none)"
 
 
-def read_config(path: str | None = None) -> configparser.ConfigParser:
-    import worker_config
-
-    cfg = configparser.ConfigParser(allow_no_value=True)
-    cfg.read(path or str(worker_config.merged_path()))
-    return cfg
-
-
 def settings(cfg: configparser.ConfigParser | None = None, environ=None) -> Settings:
     environ = os.environ if environ is None else environ
-    cfg = read_config() if cfg is None else cfg
-    flags = {f: cfg.getboolean("ANALYTICS", f, fallback=True) if cfg.has_section("ANALYTICS")
-             else True for f in FLAGS}
+    if cfg is None:
+        import worker_config
+
+        cfg = worker_config.read_merged(environ)
+    flags = {f: cfg.getboolean("ANALYTICS", f, fallback=True) for f in FLAGS}
     url, source = environ.get("SQLALCHEMY_URL"), "SQLALCHEMY_URL"
     if not url:
         url = cfg.get("ANALYTICS", "sqlalchemy_url", fallback=None) or None
@@ -79,6 +73,12 @@ def scrub(text: str, url: str | None) -> str:
     return text
 
 
+def error_text(exc: BaseException, url: str | None) -> str:
+    """An error's first line (its repr when it has no text), the password removed."""
+    text = str(exc).strip()
+    return scrub(text.splitlines()[0] if text else repr(exc), url)
+
+
 def connect_once(url: str, timeout: int = 3):
     """One psycopg2 connection (the driver biomero's URL names). Caller closes."""
     import psycopg2
@@ -101,7 +101,7 @@ def wait(url: str, limit: float, interval: float = 2.0, log=print) -> None:
             connect_once(url, timeout=max(1, min(5, int(limit)))).close()
             return
         except Exception as exc:  # psycopg2.OperationalError and friends
-            last = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc), url)
+            last = error_text(exc, url)
         if time.monotonic() + interval > deadline:
             raise TimeoutError(
                 f"database {mask(url)} not reachable within {limit:g} s "

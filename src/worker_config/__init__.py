@@ -64,6 +64,16 @@ def merged_path(environ=None) -> Path:
     return path_of("MERGED", environ)
 
 
+def read_merged(environ=None):
+    """The merged slurm-config in a configparser, as biomero reads it (empty when
+    the file is absent)."""
+    import configparser
+
+    cfg = configparser.ConfigParser(allow_no_value=True)
+    cfg.read(str(merged_path(environ)))
+    return cfg
+
+
 def status_path(environ=None) -> Path:
     merged = merged_path(environ)
     return merged.with_name(merged.name + ".status.json")
@@ -141,13 +151,20 @@ def legacy_conflicts(result, legacy: Path) -> list[str]:
     return problems
 
 
+def merge(environ=None):
+    """Merge the present layers (config_merge.merge_layers; raises ConfigError)."""
+    from config_merge import merge_layers
+
+    return merge_layers([str(lay.path) for lay in present_layers(environ)],
+                        strict=strict(environ))
+
+
 def merge_and_check(environ=None):
     """Merge and validate the present layers. Returns (result, errors, warnings)."""
-    from config_merge import ConfigError, merge_layers, validate
+    from config_merge import ConfigError, validate
 
-    lays = present_layers(environ)
     try:
-        result = merge_layers([str(lay.path) for lay in lays], strict=strict(environ))
+        result = merge(environ)
     except ConfigError as exc:
         return None, [str(d) for d in exc.diagnostics], []
     errors = [str(d) for d in validate(result)]
@@ -164,10 +181,13 @@ def read_status(environ=None) -> dict:
         return {}
 
 
-def _write_status(data: dict, environ=None) -> None:
-    from config_merge import write_atomic
-
-    write_atomic(status_path(environ), json.dumps(data, indent=1) + "\n")
+def _recorded(status: dict, fp: str, merged: Path) -> Outcome | None:
+    """The outcome the status file records for these layers, if it is for them."""
+    if status.get("fingerprint") != fp or not merged.exists():
+        return None
+    return Outcome(ok=status.get("ok", False), changed=False,
+                   errors=status.get("errors", []), warnings=status.get("warnings", []),
+                   merged=merged)
 
 
 def refresh(environ=None, force: bool = False) -> Outcome:
@@ -175,33 +195,28 @@ def refresh(environ=None, force: bool = False) -> Outcome:
     merged = merged_path(environ)
     lays = present_layers(environ)
     fp = fingerprint(lays)
-    status = read_status(environ)
-    if not force and status.get("fingerprint") == fp and merged.exists():
-        return Outcome(ok=status.get("ok", False), changed=False,
-                       errors=status.get("errors", []), warnings=status.get("warnings", []),
-                       merged=merged)
+    if not force and (done := _recorded(read_status(environ), fp, merged)):
+        return done
     lock_path = merged.with_name(merged.name + ".lock")
     with open(lock_path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         status = read_status(environ)
-        if not force and status.get("fingerprint") == fp and merged.exists():
-            return Outcome(ok=status.get("ok", False), changed=False,
-                           errors=status.get("errors", []),
-                           warnings=status.get("warnings", []), merged=merged)
+        if not force and (done := _recorded(status, fp, merged)):
+            return done
         result, errors, warnings = merge_and_check(environ)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         data = {"fingerprint": fp, "checked_at": now,
                 "layers": [str(lay.path) for lay in lays],
                 "errors": errors, "warnings": warnings, "ok": not errors,
                 "merged_at": status.get("merged_at") if errors else now}
+        from config_merge import write_atomic
+
         changed = False
         if not errors:
-            from config_merge import write_atomic
-
             old = merged.read_text() if merged.exists() else None
             if old != result.text:
                 write_atomic(merged, result.text)
                 changed = True
-        _write_status(data, environ)
+        write_atomic(status_path(environ), json.dumps(data, indent=1) + "\n")
         return Outcome(ok=not errors, changed=changed, errors=errors, warnings=warnings,
                        merged=merged)

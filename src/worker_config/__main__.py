@@ -30,12 +30,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if args.cmd == "explain":
-        from config_merge import ConfigError, explain, merge_layers
+        from config_merge import ConfigError, explain
 
-        from . import present_layers, strict
+        from . import merge
 
         try:
-            result = merge_layers([str(lay.path) for lay in present_layers()], strict=strict())
+            result = merge()
         except ConfigError as exc:
             for d in exc.diagnostics:
                 print(d, file=sys.stderr)

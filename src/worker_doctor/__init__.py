@@ -60,8 +60,7 @@ class Doctor:
         if self._cfg is None:
             import worker_config
 
-            self._cfg = configparser.ConfigParser(allow_no_value=True)
-            self._cfg.read(str(worker_config.merged_path(self.env)))
+            self._cfg = worker_config.read_merged(self.env)
         return self._cfg
 
     def ssh_host(self) -> str:
@@ -147,7 +146,7 @@ class Doctor:
             return Result(FAIL, f"ssh {host}: no answer within {self.timeout * 2:g} s")
         self.ssh_ok = r.returncode == 0
         if not self.ssh_ok:
-            why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+            why = _last_line(r.stderr, r.returncode)
             return Result(FAIL, f"ssh {host} (BatchMode): {why}")
         return Result(OK, f"ssh {host} (BatchMode) works")
 
@@ -167,7 +166,7 @@ class Doctor:
         except subprocess.TimeoutExpired:
             return Result(FAIL, f"sinfo on {self.ssh_host()}: no answer in time")
         if r.returncode != 0:
-            why = (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+            why = _last_line(r.stderr, r.returncode)
             return Result(FAIL, f"sinfo on {self.ssh_host()} failed: {why}")
         parts = [" ".join(line.split()[:1] + line.split()[2:3]) for line in r.stdout.splitlines()]
         return Result(OK, f"sinfo answers: partitions {', '.join(parts) or '(none)'}")
@@ -205,8 +204,7 @@ class Doctor:
         try:
             have = set(analytics_db.tables(s.url))
         except Exception as exc:
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-            return Result(FAIL, f"{s.safe_url()}: {analytics_db.scrub(msg, s.url)}")
+            return Result(FAIL, f"{s.safe_url()}: {analytics_db.error_text(exc, s.url)}")
         missing = [t for t in analytics_db.expected_tables(s) if t not in have]
         if missing:
             return Result(FAIL, f"{s.safe_url()} reachable but biomero's schema is incomplete, "
@@ -243,9 +241,10 @@ class Doctor:
         running = _node_running()
         if not running:
             return Result(SKIP, "no icegridnode runs in this container (doctor as a command)")
+        import worker_node
+
         name = self.env.get("OMERO_WORKER_NAME", "")
-        omerodir = Path(self.env.get("OMERODIR", "/opt/omero/server/OMERO.server"))
-        internal = omerodir / "etc" / "internal.cfg"
+        internal = worker_node.omerodir(self.env) / "etc" / "internal.cfg"
         with tempfile.NamedTemporaryFile("w", suffix=".cfg") as creds:
             os.chmod(creds.name, 0o600)
             creds.write(f"IceGridAdmin.Username={self.env.get('OMERO_ICEGRID_ADMIN_USER', 'root')}\n"
@@ -261,7 +260,7 @@ class Doctor:
         out = (r.stdout + r.stderr).strip()
         if r.returncode == 0 and "up" in out:
             return Result(OK, f"node {name} registered with the registry ({out.splitlines()[-1]})")
-        why = out.splitlines()[-1] if out else f"exit {r.returncode}"
+        why = _last_line(out, r.returncode)
         if "PermissionDenied" in out:
             return Result(WARN, f"cannot ask the registry about node {name}: admin login "
                                 "refused (set OMERO_ICEGRID_ADMIN_USER/_PASSWORD)")
@@ -282,6 +281,11 @@ class Doctor:
             return fn()
         except Exception as exc:  # a check that breaks is a failed check, not a traceback
             return Result(FAIL, f"check crashed: {type(exc).__name__}: {exc}")
+
+
+def _last_line(output: str, returncode: int) -> str:
+    """Why a command failed: its output's last line, else its exit status."""
+    return (output.strip().splitlines() or [f"exit {returncode}"])[-1]
 
 
 def _node_running() -> bool:

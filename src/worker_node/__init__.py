@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 DEFAULT_RESOLVE_WAIT = 30.0
+PORTS = {"registry": "4061", "tcp": "4063"}  # OMERO's CONFIG_omero_ports_* defaults
 
 
 class NodeConfigError(Exception):
@@ -53,6 +54,12 @@ def config_properties(environ=None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
     return {property_name(k): v for k, v in sorted(environ.items())
             if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
+
+
+def _port(environ, which: str) -> str:
+    """CONFIG_omero_ports_<which>, after CONFIG_omero_ports_prefix (as on the master)."""
+    return (environ.get("CONFIG_omero_ports_prefix", "")
+            + environ.get(f"CONFIG_omero_ports_{which}", PORTS[which]))
 
 
 def _float_env(environ, name, default):
@@ -100,15 +107,14 @@ def settings(environ=None) -> dict:
     if published and not port:
         raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
                               "published for this node)")
-    prefix = environ.get("CONFIG_omero_ports_prefix", "")
     return {
         "published": published,
         "master": master,
         "name": name,
         "host": environ.get("OMERO_WORKER_HOST", "").strip() or name,
         "port": port,
-        "registry_port": prefix + environ.get("CONFIG_omero_ports_registry", "4061"),
-        "router_port": prefix + environ.get("CONFIG_omero_ports_tcp", "4063"),
+        "registry_port": _port(environ, "registry"),
+        "router_port": _port(environ, "tcp"),
         "resolve_wait": _float_env(environ, "OMERO_RESOLVE_WAIT_SECONDS",
                                    DEFAULT_RESOLVE_WAIT),
     }
@@ -121,8 +127,7 @@ def registry(environ=None) -> tuple[str, str]:
     master = environ.get("CONFIG_omero_master_host", "").strip()
     if not master:
         raise NodeConfigError("CONFIG_omero_master_host is not set (the master's host name)")
-    prefix = environ.get("CONFIG_omero_ports_prefix", "")
-    return master, prefix + environ.get("CONFIG_omero_ports_registry", "4061")
+    return master, _port(environ, "registry")
 
 
 def locator(master_addr: str, registry_port: str) -> str:
