@@ -66,13 +66,16 @@ class Doctor:
     def ssh_host(self) -> str:
         return self.cfg().get("SSH", "host", fallback="slurm")
 
-    def ssh(self, command: str) -> subprocess.CompletedProcess:
-        connect = max(1, int(self.timeout / 2))
-        argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}",
-                "-o", "StrictHostKeyChecking=accept-new", "-o", "LogLevel=ERROR",
-                self.ssh_host(), command]
+    def command(self, argv: list[str]) -> subprocess.CompletedProcess:
+        """Run ARGV without stdin, output captured, for at most twice the timeout."""
         return subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout * 2,
                               stdin=subprocess.DEVNULL)
+
+    def ssh(self, command: str) -> subprocess.CompletedProcess:
+        connect = max(1, int(self.timeout / 2))
+        return self.command(["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}",
+                             "-o", "StrictHostKeyChecking=accept-new", "-o", "LogLevel=ERROR",
+                             self.ssh_host(), command])
 
     # -- checks ----------------------------------------------------------------
     def check_config(self) -> Result:
@@ -238,8 +241,7 @@ class Doctor:
         return Result(OK, f"registry {master}:{port} answers")
 
     def check_node(self) -> Result:
-        running = _node_running()
-        if not running:
+        if not _node_running():
             return Result(SKIP, "no icegridnode runs in this container (doctor as a command)")
         import worker_node
 
@@ -252,9 +254,8 @@ class Doctor:
                         f"Ice.Override.ConnectTimeout={int(self.timeout * 500)}\n")
             creds.flush()
             try:
-                r = subprocess.run(["icegridadmin", f"--Ice.Config={internal},{creds.name}",
-                                    "-e", f"node ping {name}"], capture_output=True, text=True,
-                                   timeout=self.timeout * 2, stdin=subprocess.DEVNULL)
+                r = self.command(["icegridadmin", f"--Ice.Config={internal},{creds.name}",
+                                  "-e", f"node ping {name}"])
             except subprocess.TimeoutExpired:
                 return Result(FAIL, f"icegridadmin: no answer within {self.timeout * 2:g} s")
         out = (r.stdout + r.stderr).strip()
