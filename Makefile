@@ -7,11 +7,18 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-builtin-rules
 
+# ---- shared variables: defined before any fragment uses them -------------------
+# The build's inputs (image names, base tag, bioformats2raw pin) have one owner,
+# build.env, which the scripts and the tests read too. Command-line overrides win.
+include build.env
 VERSION := $(shell cat VERSION)
-# Host Python used only to create the tooling venv.
+BUILD_DIR := .build
+# Host Python used only to create the tooling venv; every tool runs from the venv.
 PYTHON ?= python3
 VENV ?= .venv
-BUILD_DIR := .build
+VENV_STAMP := $(VENV)/.installed
+# The base image every image is built FROM (make base makes the local one).
+BASE_IMAGE ?= $(LOCAL_BASE_IMAGE)
 
 export TESTCONTAINERS_RYUK_DISABLED := true
 

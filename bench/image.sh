@@ -9,9 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${IMAGE:=biomero-worker}"
+: "${IMAGE:?run by make bench-image (IMAGE from build.env)}"
+: "${BASE_IMAGE:?run by make bench-image (BASE_IMAGE from build.env)}"
 : "${VERSION:=$(cat VERSION)}"
-: "${BASE_IMAGE:=biomero-worker-base:bookworm}"
 : "${BENCH_COLD:=1}"
 export IMAGE VERSION BASE_IMAGE
 out=bench/results/image.md

@@ -13,9 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-: "${IMAGE:=biomero-worker}"
+# The build's inputs (image name, base tag, bioformats2raw pin): one owner. What
+# the caller exported wins (make exports its command-line overrides).
+declare -A given=()
+for var in IMAGE BASE_IMAGE; do given[$var]=${!var-}; done
+# shellcheck source=../build.env
+. ./build.env
+for var in IMAGE BASE_IMAGE; do [ -z "${given[$var]}" ] || printf -v "$var" '%s' "${given[$var]}"; done
+: "${BASE_IMAGE:=$LOCAL_BASE_IMAGE}"
 : "${VERSION:=$(cat VERSION)}"
-: "${BASE_IMAGE:=biomero-worker-base:bookworm}"
 : "${TARGET:=runtime}"
 : "${BIOFORMATS2RAW:=auto}"
 : "${BIOFORMATS2RAW_ARCHIVE:=}"
@@ -33,8 +39,8 @@ INPUTS=(
   pyproject.toml VERSION src startup.d config/base config/overrides
 )
 
-B2R_VERSION=0.7.0
-B2R_SHA256=e94e3fd268bd144069d672899ee0b53182d2b3d71519d2fade8bfaedd6c7bf24
+B2R_VERSION=$BIOFORMATS2RAW_VERSION
+B2R_SHA256=$BIOFORMATS2RAW_SHA256
 B2R_URL="https://github.com/glencoesoftware/bioformats2raw/releases/download/v${B2R_VERSION}/bioformats2raw-${B2R_VERSION}.zip"
 B2R_FILE="docker/fetch/bioformats2raw-${B2R_VERSION}.zip"
 
@@ -132,6 +138,7 @@ build_args=(
   --build-arg "BASE_IMAGE=$BASE_IMAGE"
   --build-arg "BIOFORMATS2RAW=$b2r"
   --build-arg "BIOFORMATS2RAW_VERSION=$b2r_version"
+  --build-arg "BIOFORMATS2RAW_SHA256=$B2R_SHA256"
   --build-arg "VERSION=$VERSION"
   --build-arg "REVISION=$revision"
   --build-arg "SOURCE=$source_url"

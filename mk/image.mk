@@ -2,7 +2,7 @@
 # which keys the build on a hash of its declared inputs (stamp in .build/ plus
 # the image's inputs-hash label): an unchanged tree does no docker work.
 
-IMAGE ?= biomero-worker
+# IMAGE, BIOFORMATS2RAW_VERSION/_SHA256: build.env.
 # auto: include bioformats2raw when the archive can be had | required | none
 BIOFORMATS2RAW ?= auto
 # A local bioformats2raw zip standing in for the download (sha256-checked).

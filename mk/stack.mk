@@ -2,8 +2,7 @@
 # registry, as images built here FROM $(BASE_IMAGE) (no registry is reachable)
 # and started by the pytest fixtures in tests/stack/ (or by hand: stack-up).
 STACK_SERVICES := postgres slurm icegrid
-STACK_IMAGE_PREFIX := biomero-stack-
-STACK_IMAGE_TAG := test
+# STACK_IMAGE_PREFIX, STACK_IMAGE_TAG: build.env.
 STACK_STAMP_DIR := $(BUILD_DIR)/stack
 STACK_STAMPS := $(STACK_SERVICES:%=$(STACK_STAMP_DIR)/%.stamp)
 # The Docker engine has no buildx: the legacy builder is enough for these files.

@@ -1,6 +1,4 @@
-# The tooling venv: config_merge installed editable plus the test dependencies.
-VENV_STAMP := $(VENV)/.installed
-
+# The tooling venv: the project installed editable plus the test dependencies.
 $(VENV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -e '.[test]'

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build a debian:bookworm-slim equivalent from Debian packages and import it
+# Build a debian:<suite>-slim equivalent from Debian packages and import it
 # into Docker, because this machine can pull no image from a registry.
-# Usage: make-base.sh IMAGE_TAG
+# Usage: make-base.sh IMAGE_TAG SUITE   (make base passes both from build.env)
 set -euo pipefail
 
-tag=${1:?usage: make-base.sh IMAGE_TAG}
+tag=${1:?usage: make-base.sh IMAGE_TAG SUITE}
+suite=${2:?usage: make-base.sh IMAGE_TAG SUITE}
 
 if ! command -v mmdebstrap >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -29,7 +30,7 @@ mmdebstrap --variant=minbase --quiet \
   --dpkgopt='path-exclude=/usr/share/info/*' \
   --aptopt='APT::Install-Recommends "false"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
-  bookworm - \
+  "$suite" - \
   | docker import \
       --change 'CMD ["bash"]' \
       --change 'ENV LANG=C.UTF-8' \
