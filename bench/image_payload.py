@@ -5,6 +5,8 @@ the image's files grouped by what they are for, payload (base OS, Python, the
 venv, Ice, JRE, bioformats2raw) versus the rest, by real file sizes.
 """
 import os
+
+from biomero_worker import layout
 import re
 import sys
 
@@ -89,15 +91,14 @@ rest = sorted(set(installed) - assigned)
 if rest:
     rows.append(("other packages: " + ", ".join(rest), False, sum(pkg_size(p) for p in rest)))
 
-venv = "/opt/omero/server/venv3"
+venv = str(layout.VENV)  # runs in the image: the layout module is installed there
 ours = 0
 for d in os.listdir(f"{venv}/lib/python3.11/site-packages"):
-    if d.split("-")[0] in ("config_merge", "worker_config", "worker_node", "worker_doctor",
-                           "script_env", "analytics_db", "biomero_worker_tools"):
+    if d.split("-")[0] in ("config_merge", "biomero_worker", "biomero_worker_tools"):
         ours += tree_size(f"{venv}/lib/python3.11/site-packages/{d}")
-rows.append(("this repo's package (in the venv)", False, ours))
-rows.append(("the venv (/opt/omero/server/venv3, all wheels of the lock)", True, tree_size(venv)))
-rows.append(("bioformats2raw", True, tree_size("/opt/omero/server/bioformats2raw")))
+rows.append(("this repo's packages (in the venv)", False, ours))
+rows.append((f"the venv ({venv}, all wheels of the lock)", True, tree_size(venv)))
+rows.append(("bioformats2raw", True, tree_size(f"{layout.HOME}/bioformats2raw")))
 # Debian compiles python3's standard library at install time (py3compile):
 # the __pycache__ files are no package's, but they are Python
 pyc = 0

@@ -36,6 +36,7 @@ INPUTS=(
   docker/Dockerfile docker/Dockerfile.dockerignore
   docker/requirements.lock docker/build-requirements.lock docker/zeroc-ice.lock
   docker/patches docker/strip-wheels.sh docker/entrypoint.sh
+  docker/runtime-packages.sh docker/install-venv.sh
   pyproject.toml VERSION src startup.d config/base config/overrides
 )
 

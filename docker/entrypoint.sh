@@ -9,17 +9,12 @@
 # themselves when they see arguments; a failing script is reported and the command
 # still runs, so `docker run IMAGE doctor` reports a broken config or an absent
 # database instead of dying before it can say so.
+#
+# The environment is passed on unchanged: what a deployer's variables mean (e.g.
+# BIOMERO_SLURM_CONFIG_FILE naming the web admin's file) is decided in one place,
+# src/biomero_worker/layout.py, so that `docker exec` processes, which never pass
+# through here, see exactly what the node sees.
 set -euo pipefail
-
-# biomero's authoritative-file mode: the merged slurm-config is the only config
-# file biomero reads (see src/worker_config). A value set by the deployer names the
-# admin's file, which becomes the last layer instead.
-merged=/etc/slurm-config.ini
-if [ -n "${BIOMERO_SLURM_CONFIG_FILE:-}" ] && [ "$BIOMERO_SLURM_CONFIG_FILE" != "$merged" ]; then
-  echo "entrypoint: BIOMERO_SLURM_CONFIG_FILE=$BIOMERO_SLURM_CONFIG_FILE is used as the last config layer" >&2
-  export BIOMERO_CONFIG_WEBADMIN="${BIOMERO_CONFIG_WEBADMIN:-$BIOMERO_SLURM_CONFIG_FILE}"
-fi
-export BIOMERO_SLURM_CONFIG_FILE=$merged
 
 scripts=()
 for f in /startup/*; do

@@ -6,7 +6,7 @@
 # Subdirectories are ignored; symlinks (Kubernetes secrets) are followed.
 set -euo pipefail
 
-src=${BIOMERO_SSH_MOUNT:-/tmp/.ssh}
+src=${BIOMERO_SSH_MOUNT:-$(python -m biomero_worker paths SSH_MOUNT)}
 dest=${HOME:?HOME is not set}/.ssh
 
 install -d -m 700 "$dest"

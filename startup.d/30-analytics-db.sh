@@ -9,4 +9,4 @@ if [ $# -gt 0 ]; then
   echo "30-analytics-db: command given ($1): not waiting for the database"
   exit 0
 fi
-exec python -m analytics_db init
+exec python -m biomero_worker db-init

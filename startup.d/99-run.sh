@@ -11,6 +11,6 @@ if [ $# -gt 0 ]; then
 fi
 
 cd "${OMERODIR:?OMERODIR is not set}"
-cfg=$(python -m worker_node node-config)
+cfg=$(python -m biomero_worker node-config)
 echo "99-run: exec icegridnode --Ice.Config=$cfg"
 exec icegridnode --nochdir "--Ice.Config=$cfg"

@@ -28,8 +28,8 @@ Python API (for startup scripts)::
 ``MergeResult`` has ``text`` (the merged ini), ``warnings``, ``provenance``
 (``.history(section, key)`` -> list of ``Event(action, file, line, value, via)``),
 ``files`` (layer files in applied order), ``to_dict()`` (settings as configparser
-reads them, before interpolation), ``updater()`` (a ``configupdater.ConfigUpdater``
-of the text, to edit further keeping comments) and ``document`` (the merged model).
+reads them, before interpolation) and ``document`` (the merged model). The text
+also parses with ConfigUpdater, as OMERO.biomero's admin page reads it (tested).
 ``merge_parsed([parse_text(text, name), ...])`` merges in-memory layers.
 ``explain(result, "MODELS.cellpose_job_mem")`` renders the history as text.
 

@@ -35,17 +35,6 @@ class MergeResult:
         """The merged settings as configparser reads them (before interpolation)."""
         return self.document.to_dict()
 
-    def updater(self):
-        """The merged ini as a configupdater document, for callers that edit it further
-        and keep its comments and layout (`str(updater)` gives back `text` unchanged).
-        Built on demand: the merge itself reads layers with our own faster reader,
-        which also knows line numbers and tombstones."""
-        from configupdater import ConfigUpdater
-
-        updater = ConfigUpdater(allow_no_value=True, strict=True)
-        updater.read_string(self.text)
-        return updater
-
 
 def merge_layers(paths: list[str | Path], strict: bool = False) -> MergeResult:
     """Merge layer paths (files, or directories of *.ini) in order.

@@ -1,24 +1,17 @@
 """Fixtures for the image suite: the built worker image and ways to run it.
 
 `worker_image` is the image's tag (`WORKER_IMAGE`, default
-`biomero-worker:<VERSION>`, which `make image` builds). It fails the test,
+`<IMAGE from build.env>:<VERSION>`, which `make image` builds). It fails the test,
 loudly, when that image is missing: the suites that use it cannot run without it.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def default_image() -> str:
-    version = (REPO / "VERSION").read_text().strip()
-    return os.environ.get("WORKER_IMAGE") or f"biomero-worker:{version}"
+from tests.support.build_env import worker_image as default_image
 
 
 def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -7,10 +7,13 @@ import hashlib
 import os
 import subprocess
 
-from tests.image.fixtures import REPO
+from tests.support import build_env
+from tests.support.build_env import REPO
 
 SCRIPT = REPO / "docker" / "build-image.sh"
-FETCHED = REPO / "docker" / "fetch" / "bioformats2raw-0.7.0.zip"
+B2R_VERSION = build_env.get("BIOFORMATS2RAW_VERSION")
+B2R_SHA256 = build_env.get("BIOFORMATS2RAW_SHA256")
+FETCHED = REPO / "docker" / "fetch" / f"bioformats2raw-{B2R_VERSION}.zip"
 
 
 def run(tmp_path, **env):
@@ -36,10 +39,9 @@ def test_unknown_bioformats2raw_mode_fails(tmp_path):
 
 
 def test_local_archive_with_wrong_sha256_fails(tmp_path):
-    fake = tmp_path / "bioformats2raw-0.7.0.zip"
+    fake = tmp_path / f"bioformats2raw-{B2R_VERSION}.zip"
     fake.write_bytes(b"not the release")
-    assert hashlib.sha256(fake.read_bytes()).hexdigest() != (
-        "e94e3fd268bd144069d672899ee0b53182d2b3d71519d2fade8bfaedd6c7bf24")
+    assert hashlib.sha256(fake.read_bytes()).hexdigest() != B2R_SHA256
     before = FETCHED.exists()
     proc = run(tmp_path, BIOFORMATS2RAW="auto", BIOFORMATS2RAW_ARCHIVE=str(fake))
     assert proc.returncode != 0

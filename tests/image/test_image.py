@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.image.fixtures import REPO, docker
+from biomero_worker import layout
+from tests.image.fixtures import docker
+from tests.support.build_env import REPO, version
 
-VENV = "/opt/omero/server/venv3"
+VENV = str(layout.VENV)
 LABEL = "org.biomero-worker"
 MODULES = [
     "omero", "Ice", "IcePy", "biomero", "omero_zarr", "ezomero", "tifffile",
-    "omero_metadata", "psycopg2", "blosc", "config_merge",
+    "omero_metadata", "psycopg2", "blosc", "config_merge", "biomero_worker",
 ]
 
 
@@ -37,7 +39,7 @@ def test_runs_as_omero_server_not_root(config, worker_exec):
     assert config["User"] == "omero-server"
     ident = worker_exec("sh", "-c", "id -un; id -u; id -gn; echo $HOME").stdout.split()
     # uid 1000 as in openmicroscopy/omero-server, so shared volumes keep owners
-    assert ident == ["omero-server", "1000", "omero-server", "/opt/omero/server"]
+    assert ident == ["omero-server", "1000", "omero-server", str(layout.HOME)]
 
 
 def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
@@ -49,11 +51,14 @@ def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
 
 
 def test_omerodir_has_etc_and_writable_var(config, worker_exec):
+    # the Dockerfile's ENV agrees with the layout module, the owner of the paths
     env = dict(item.split("=", 1) for item in config["Env"])
-    assert env["OMERODIR"] == "/opt/omero/server/OMERO.server"
+    assert env["OMERODIR"] == str(layout.OMERODIR)
     assert env["VIRTUAL_ENV"] == VENV
+    assert env[layout.CONFIG_FILE_VAR] == str(layout.ETC_LINK)
+    assert config["WorkingDir"] == str(layout.HOME)
     worker_exec("sh", "-c", 'touch "$OMERODIR/var/log/probe" "$OMERODIR/etc/probe"'
-                " /var/lib/biomero-worker/probe")
+                f" {layout.STATE_DIR}/probe {layout.OMERO_DATA}/probe")
     # the venv is root's: the node's user cannot change it (no __pycache__ churn)
     proc = worker_exec("sh", "-c", f"touch {VENV}/lib/python3.11/site-packages/probe",
                        check=False)
@@ -90,7 +95,7 @@ def test_venv_matches_the_lock(worker_exec):
             for m in re.finditer(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", lock, re.M)}
     out = worker_exec("python", "-m", "pip", "list", "--format=json").stdout
     installed = {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(out)}
-    installed.pop("biomero-worker-tools")
+    installed.pop("biomero-worker-tools")  # ours, installed apart (--no-deps)
     assert installed == pins
 
 
@@ -116,10 +121,17 @@ def test_stripped_native_modules_still_load(worker_exec):
     assert failures == []
 
 
-def test_our_package_is_installed_not_editable(worker_exec):
-    out = worker_exec("python", "-c", "import config_merge; print(config_merge.__file__)").stdout
-    assert out.startswith(f"{VENV}/lib/python3.11/site-packages/config_merge/")
-    worker_exec("config-merge", "--help")
+def test_our_packages_are_installed_not_editable_and_exactly_two(worker_exec):
+    code = ("import importlib.metadata as md, biomero_worker, config_merge\n"
+            "print(biomero_worker.__file__); print(config_merge.__file__)\n"
+            "print(md.distribution('biomero-worker-tools').read_text('top_level.txt'))")
+    lines = worker_exec("python", "-c", code).stdout.split()
+    site = f"{VENV}/lib/python3.11/site-packages/"
+    assert lines[0].startswith(site + "biomero_worker/")
+    assert lines[1].startswith(site + "config_merge/")
+    assert sorted(lines[2:]) == ["biomero_worker", "config_merge"]
+    for command in ("config-merge", "doctor", "biomero-worker"):
+        worker_exec(command, "--help")
 
 
 # ---- Ice node ----------------------------------------------------------------
@@ -175,7 +187,7 @@ def test_jre_only_with_bioformats2raw(config, worker_exec):
 
 def test_oci_labels(config):
     labels = config["Labels"]
-    assert labels["org.opencontainers.image.version"] == (REPO / "VERSION").read_text().strip()
+    assert labels["org.opencontainers.image.version"] == version()
     lock = (REPO / "docker" / "requirements.lock").read_text()
     biomero = re.search(r"^biomero==(\S+)", lock, re.M).group(1)
     assert labels[f"{LABEL}.biomero.version"] == biomero
@@ -238,7 +250,7 @@ def test_no_private_key_or_build_ca_in_image(worker_image, worker_exec):
         b64 = base64.b64encode(der)
         needles.append(b64[128:192])
     scanned, findings = 0, []
-    roots = ("opt/", "etc/", "root/", "home/", "var/lib/biomero-worker/")
+    roots = ("opt/", "etc/", "root/", "home/", str(layout.STATE_DIR).lstrip("/") + "/")
     for name, data in _export(worker_image):
         if not name.startswith(roots):
             continue
@@ -256,21 +268,25 @@ def test_no_private_key_or_build_ca_in_image(worker_image, worker_exec):
 
 # ---- the baked configuration --------------------------------------------------------------
 
-def test_merged_config_equals_config_merge_output(worker_exec):
+def test_baked_config_is_the_validated_merge_of_the_layers(worker_exec):
     expected = subprocess.run(
         [sys.executable, "-m", "config_merge", "merge",
          str(REPO / "config" / "base"), str(REPO / "config" / "overrides")],
         capture_output=True, text=True, cwd=REPO, check=True,
     ).stdout
     assert "[SSH]" in expected
-    baked = worker_exec("cat", "/etc/slurm-config.ini").stdout
+    baked = worker_exec("cat", str(layout.ETC_LINK)).stdout
     assert baked == expected
-    link = worker_exec("readlink", "/etc/slurm-config.ini").stdout.strip()
-    assert link == "/var/lib/biomero-worker/slurm-config.ini"
+    link = worker_exec("readlink", str(layout.ETC_LINK)).stdout.strip()
+    assert link == str(layout.MERGED_DEFAULT)
+    # baked by the same validated path as every start: its status file says so
+    status = json.loads(worker_exec("cat", str(layout.status_path({}))).stdout)
+    assert status["ok"] is True and status["errors"] == []
     # the layers themselves are in the image, as the runtime merge expects
-    for layer in ("base", "overrides"):
+    for role, layer in (("BASE", "base"), ("IMAGE_OVERRIDES", "overrides")):
         local = sorted(p.name for p in (REPO / "config" / layer).iterdir())
-        assert worker_exec("ls", "-A", f"/opt/omero/server/config/{layer}").stdout.split() == local
+        in_image = worker_exec("ls", "-A", str(layout.LAYER_DEFAULTS[role])).stdout.split()
+        assert in_image == local
 
 
 def test_running_python_leaves_the_venv_unchanged(worker_image):

@@ -23,8 +23,10 @@ from tests.worker.conftest import (
     worker_environment,
 )
 
-OMERODIR = "/opt/omero/server/OMERO.server"
-MERGED = "/var/lib/biomero-worker/slurm-config.ini"
+from biomero_worker import layout
+
+OMERODIR = str(layout.OMERODIR)
+MERGED = str(layout.MERGED_DEFAULT)
 
 # Runs a script the way the Processor does: omero-py's real ProcessI (with the
 # venv's script_env hook), its real make_env/activate/Popen; prints the script's
@@ -128,7 +130,7 @@ def test_from_config_validates_over_ssh_and_analytics_tables_exist(worker, facts
         layer.unlink()
     assert "VALIDATE=True" in out, out
     code, out = worker.python(
-        "import analytics_db as a; s = a.settings(); have = set(a.tables(s.url)); "
+        "from biomero_worker import analytics_db as a; s = a.settings(); have = set(a.tables(s.url)); "
         "print(sorted(have)); missing = [t for t in a.expected_tables(s) if t not in have]; "
         "print('MISSING=%s' % missing)")
     assert code == 0, out
@@ -166,7 +168,8 @@ def test_hook_contract_with_the_real_omero_py(worker):
     """Fails when a future omero-py changes what the hook relies on."""
     code, out = worker.python(textwrap.dedent("""
         import base64, hashlib, importlib.metadata as md
-        import omero.processor as P, script_env
+        import omero.processor as P
+        from biomero_worker import script_env
         print("PROBLEMS=%s" % script_env.contract_problems(P))
         print("PATCHED=%s" % getattr(P.ProcessI.make_env, "_script_env", False))
         # omero-py's processor.py is omero-py's: it matches the wheel's RECORD
@@ -214,7 +217,7 @@ def test_bad_runtime_edit_keeps_last_good_config_and_is_reported(worker):
         code, out = worker.exec("doctor --only config")
         assert code == 1, out
         assert "/etc/biomero/overrides.d/70-bad.ini:2" in out, out
-        code, out = worker.exec("python -m worker_config status")
+        code, out = worker.exec("python -m biomero_worker config status")
         assert code == 1 and "70-bad.ini:2" in out, out
     finally:
         layer.unlink()

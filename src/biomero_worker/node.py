@@ -1,4 +1,4 @@
-"""The worker as an OMERO.grid node: CONFIG_* settings, addresses, node config files.
+"""The worker as an OMERO.grid node: addresses and the node's configuration files.
 
 A worker node needs only ``icegridnode`` on PATH, a Python with omero-py and IcePy,
 and an OMERODIR with ``etc/internal.cfg`` (where the master's registry is),
@@ -27,7 +27,9 @@ import os
 import re
 import socket
 import time
-from pathlib import Path
+from dataclasses import dataclass
+
+from . import layout
 
 DEFAULT_RESOLVE_WAIT = 30.0
 PORTS = {"registry": "4061", "tcp": "4063"}  # OMERO's CONFIG_omero_ports_* defaults
@@ -35,25 +37,6 @@ PORTS = {"registry": "4061", "tcp": "4063"}  # OMERO's CONFIG_omero_ports_* defa
 
 class NodeConfigError(Exception):
     pass
-
-
-def omerodir(environ=None) -> Path:
-    environ = os.environ if environ is None else environ
-    return Path(environ.get("OMERODIR", "/opt/omero/server/OMERO.server"))
-
-
-def property_name(var: str) -> str:
-    """CONFIG_omero_policy_binary__access -> omero.policy.binary_access (the
-    convention of OMERO's server and web images: `_` is `.`, `__` is `_`)."""
-    prop = var[len("CONFIG_"):]
-    prop = re.sub(r"([^_])_(?=[^_])", r"\1.", prop)
-    return prop.replace("__", "_")
-
-
-def config_properties(environ=None) -> dict[str, str]:
-    environ = os.environ if environ is None else environ
-    return {property_name(k): v for k, v in sorted(environ.items())
-            if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
 
 
 def _port(environ, which: str) -> str:
@@ -89,37 +72,6 @@ def resolve(name: str, limit: float, what: str, interval: float = 1.0) -> str:
         time.sleep(interval)
 
 
-def settings(environ=None) -> dict:
-    environ = os.environ if environ is None else environ
-    master = environ.get("CONFIG_omero_master_host", "").strip()
-    name = environ.get("OMERO_WORKER_NAME", "").strip()
-    missing = [v for v, val in (("CONFIG_omero_master_host", master),
-                                ("OMERO_WORKER_NAME", name)) if not val]
-    if missing:
-        raise NodeConfigError(f"{' and '.join(missing)} must be set (as in upstream's "
-                              "biomeroworker service)")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise NodeConfigError(f"OMERO_WORKER_NAME={name!r}: use letters, digits, '.', '_', '-'")
-    port = environ.get("OMERO_WORKER_PORT", "").strip()
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
-    published = environ.get("OMERO_WORKER_PUBLISHED_HOST", "").strip()
-    if published and not port:
-        raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
-                              "published for this node)")
-    return {
-        "published": published,
-        "master": master,
-        "name": name,
-        "host": environ.get("OMERO_WORKER_HOST", "").strip() or name,
-        "port": port,
-        "registry_port": _port(environ, "registry"),
-        "router_port": _port(environ, "tcp"),
-        "resolve_wait": _float_env(environ, "OMERO_RESOLVE_WAIT_SECONDS",
-                                   DEFAULT_RESOLVE_WAIT),
-    }
-
-
 def registry(environ=None) -> tuple[str, str]:
     """(master host, registry port) from CONFIG_omero_master_host and the port
     settings; all a client of the registry needs."""
@@ -130,87 +82,122 @@ def registry(environ=None) -> tuple[str, str]:
     return master, _port(environ, "registry")
 
 
+@dataclass(frozen=True)
+class Settings:
+    master: str
+    name: str
+    host: str
+    port: str
+    published: str
+    registry_port: str
+    router_port: str
+    resolve_wait: float
+
+
+def settings(environ=None) -> Settings:
+    environ = os.environ if environ is None else environ
+    name = environ.get("OMERO_WORKER_NAME", "").strip()
+    missing = [v for v, val in (("CONFIG_omero_master_host",
+                                 environ.get("CONFIG_omero_master_host", "").strip()),
+                                ("OMERO_WORKER_NAME", name)) if not val]
+    if missing:
+        raise NodeConfigError(f"{' and '.join(missing)} must be set (as in upstream's "
+                              "biomeroworker service)")
+    master, registry_port = registry(environ)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise NodeConfigError(f"OMERO_WORKER_NAME={name!r}: use letters, digits, '.', '_', '-'")
+    port = environ.get("OMERO_WORKER_PORT", "").strip()
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
+    published = environ.get("OMERO_WORKER_PUBLISHED_HOST", "").strip()
+    if published and not port:
+        raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
+                              "published for this node)")
+    return Settings(master=master, name=name,
+                    host=environ.get("OMERO_WORKER_HOST", "").strip() or name,
+                    port=port, published=published, registry_port=registry_port,
+                    router_port=_port(environ, "tcp"),
+                    resolve_wait=_float_env(environ, "OMERO_RESOLVE_WAIT_SECONDS",
+                                            DEFAULT_RESOLVE_WAIT))
+
+
 def locator(master_addr: str, registry_port: str) -> str:
     return f"IceGrid/Locator:tcp -h {master_addr} -p {registry_port}"
 
 
-def render(s: dict, master_addr: str, worker_addr: str) -> dict[str, str]:
+def internal_cfg(environ=None) -> "os.PathLike[str]":
+    """The file that tells Ice clients (icegridadmin, doctor) where the registry is."""
+    return layout.omerodir(environ) / "etc" / "internal.cfg"
+
+
+def render(s: Settings, master_addr: str, worker_addr: str) -> dict[str, str]:
     """The three files, by name relative to OMERODIR/etc."""
-    port = f" -p {s['port']}" if s["port"] else ""
-    name = s["name"]
-    if s.get("published"):
+    port = f" -p {s.port}" if s.port else ""
+    if s.published:
         endpoints = (f"IceGrid.Node.Endpoints=tcp -h 0.0.0.0{port}\n"
-                     f"IceGrid.Node.PublishedEndpoints=tcp -h {s['published']}{port}\n")
+                     f"IceGrid.Node.PublishedEndpoints=tcp -h {s.published}{port}\n")
     else:
         endpoints = f"IceGrid.Node.Endpoints=tcp -h {worker_addr}{port}\n"
     return {
         "internal.cfg": (
-            "# Written by 99-run.sh (worker_node): where the master's registry is.\n"
-            f"Ice.Default.Locator={locator(master_addr, s['registry_port'])}\n"
+            "# Written at start-up (biomero_worker.node): where the master's registry is.\n"
+            f"Ice.Default.Locator={locator(master_addr, s.registry_port)}\n"
         ),
-        f"{name}.cfg": (
-            "# Written by 99-run.sh (worker_node): this grid node.\n"
+        f"{s.name}.cfg": (
+            "# Written at start-up (biomero_worker.node): this grid node.\n"
             + endpoints
-            + f"IceGrid.Node.Name={name}\n"
-            f"IceGrid.Node.Data=var/{name}\n"
+            + f"IceGrid.Node.Name={s.name}\n"
+            f"IceGrid.Node.Data=var/{s.name}\n"
             "IceGrid.Node.Output=var/log\n"
             "IceGrid.Node.CollocateRegistry=0\n"
             "# Docker has no IPv6: servers' admin endpoints (tcp -h localhost) must not\n"
             "# try ::1, or activation fails with 'Cannot assign requested address'.\n"
             "IceGrid.Node.PropertiesOverride=Ice.IPv6=0\n"
             "IceGrid.Node.Trace.Replica=1\n"
-            f"Ice.StdOut=var/log/{name}.out\n"
-            f"Ice.StdErr=var/log/{name}.err\n"
+            f"Ice.StdOut=var/log/{s.name}.out\n"
+            f"Ice.StdErr=var/log/{s.name}.err\n"
         ),
         "ice.config": (
-            "# Written by 99-run.sh (worker_node): the master's router, for clients.\n"
-            f"Ice.Default.Router=OMERO.Glacier2/router:tcp -p {s['router_port']} -h {master_addr}\n"
-            f"omero.host={s['master']}\n"
+            "# Written at start-up (biomero_worker.node): the master's router, for clients.\n"
+            f"Ice.Default.Router=OMERO.Glacier2/router:tcp -p {s.router_port} -h {master_addr}\n"
+            f"omero.host={s.master}\n"
         ),
     }
 
 
-def write_node_config(environ=None, log=print) -> dict:
+def write_node_config(environ=None, log=print) -> str:
+    """Resolve (bounded) and write the three files; return the icegridnode
+    --Ice.Config value."""
     s = settings(environ)
-    master_addr = resolve(s["master"], s["resolve_wait"], "master (CONFIG_omero_master_host)")
-    if s["published"]:  # listens everywhere; the registry is told the published host
+    master_addr = resolve(s.master, s.resolve_wait, "master (CONFIG_omero_master_host)")
+    if s.published:  # listens everywhere; the registry is told the published host
         worker_addr = "0.0.0.0"
     else:
-        worker_addr = resolve(s["host"], s["resolve_wait"],
+        worker_addr = resolve(s.host, s.resolve_wait,
                               "worker address (OMERO_WORKER_HOST or OMERO_WORKER_NAME)")
-    base = omerodir(environ)
-    for d in (base / "etc", base / "var" / s["name"], base / "var" / "log"):
+    base = layout.omerodir(environ)
+    for d in (base / "etc", base / "var" / s.name, base / "var" / "log"):
         d.mkdir(parents=True, exist_ok=True)
     for fname, text in render(s, master_addr, worker_addr).items():
         (base / "etc" / fname).write_text(text)
-    published = f" (published as {s['published']})" if s["published"] else ""
-    log(f"node {s['name']} at {worker_addr}{':' + s['port'] if s['port'] else ''}{published}; "
-        f"master {s['master']} ({master_addr}), registry port {s['registry_port']}")
-    return {**s, "master_addr": master_addr, "worker_addr": worker_addr,
-            "config": ",".join(str(base / "etc" / f) for f in ("internal.cfg", f"{s['name']}.cfg"))}
+    published = f" (published as {s.published})" if s.published else ""
+    log(f"node {s.name} at {worker_addr}{':' + s.port if s.port else ''}{published}; "
+        f"master {s.master} ({master_addr}), registry port {s.registry_port}")
+    return ",".join(str(base / "etc" / f) for f in ("internal.cfg", f"{s.name}.cfg"))
 
 
-SECRET_WORDS = ("pass", "secret", "token", "key")
-
-
-def apply_omero_config(environ=None, log=print) -> int:
-    """CONFIG_* into OMERODIR/etc/grid/config.xml, as OMERO's server image does
-    (`omero config set` for each; one process here). Values of properties whose
-    name looks secret are not printed. Returns the number of properties set."""
-    props = config_properties(environ)
-    if not props:
-        log("no CONFIG_* variables")
-        return 0
-    from omero.config import ConfigXml
-
-    grid = omerodir(environ) / "etc" / "grid"
-    grid.mkdir(parents=True, exist_ok=True)
-    cfg = ConfigXml(str(grid / "config.xml"))
+def cmd_node_config(args, out, err) -> int:
     try:
-        for prop, value in props.items():
-            cfg[prop] = value
-            shown = "***" if any(w in prop.lower() for w in SECRET_WORDS) else value
-            log(f"{prop}={shown}")
-    finally:
-        cfg.close()
-    return len(props)
+        config = write_node_config(log=lambda m: print(f"node: {m}", file=err))
+    except NodeConfigError as exc:
+        print(f"node: {exc}", file=err)
+        return 1
+    print(config, file=out)
+    return 0
+
+
+def add_commands(sub) -> None:
+    sub.add_parser("node-config", help="resolve master and worker (bounded), write "
+                   "etc/internal.cfg, etc/<OMERO_WORKER_NAME>.cfg and etc/ice.config; "
+                   "print the icegridnode --Ice.Config value").set_defaults(
+                       run=cmd_node_config)

@@ -25,9 +25,12 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import analytics_db, layout, node, runtime_config
 
 OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
 
@@ -58,9 +61,7 @@ class Doctor:
     # -- helpers ---------------------------------------------------------------
     def cfg(self) -> configparser.ConfigParser:
         if self._cfg is None:
-            import worker_config
-
-            self._cfg = worker_config.read_merged(self.env)
+            self._cfg = runtime_config.read_merged(self.env)
         return self._cfg
 
     def ssh_host(self) -> str:
@@ -79,24 +80,22 @@ class Doctor:
 
     # -- checks ----------------------------------------------------------------
     def check_config(self) -> Result:
-        import worker_config
-
-        result, errors, warnings = worker_config.merge_and_check(self.env)
+        result, errors, warnings = runtime_config.merge_and_check(self.env)
         if errors:
             return Result(FAIL, "invalid layer(s):\n" + "\n".join(errors))
-        merged = worker_config.merged_path(self.env)
+        merged = layout.merged_path(self.env)
         if not merged.exists():
-            return Result(FAIL, f"{merged} missing: 20-slurm-config.sh did not run")
+            return Result(FAIL, f"{merged} missing: the start-up config step did not run")
         notes = []
         if merged.read_text() != result.text:
             notes.append(f"{merged} is older than its layers (re-merged at the next script "
-                         f"run, or run `python -m worker_config refresh`)")
-        expected = {str(merged), "/etc/slurm-config.ini"}
-        if self.env.get("BIOMERO_SLURM_CONFIG_FILE") not in expected:
-            notes.append("BIOMERO_SLURM_CONFIG_FILE is not the merged file here: biomero in "
-                         "this shell reads raw layers")
-        n = len([lay for lay in worker_config.layers(self.env) if lay.present()])
+                         f"run, or run `python -m biomero_worker config refresh`)")
+        n = sum(lay.present() for lay in layout.layers(self.env))
         detail = f"{merged} valid ({n} layers, {len(warnings)} warnings)"
+        chosen = self.env.get(layout.CONFIG_FILE_VAR)
+        if chosen and not layout.reads_merged(chosen, self.env):
+            detail += (f"; {layout.CONFIG_FILE_VAR}={chosen} is the web admin's layer "
+                       f"(scripts read {merged})")
         if notes:
             return Result(WARN, detail + "; " + "; ".join(notes))
         return Result(OK, detail)
@@ -196,8 +195,6 @@ class Doctor:
         return Result(OK, "exist: " + ", ".join(paths.values()))
 
     def check_database(self) -> Result:
-        import analytics_db
-
         s = analytics_db.settings(self.cfg(), self.env)
         if not s.tracking:
             return Result(SKIP, "[ANALYTICS] track_workflows is off")
@@ -215,15 +212,13 @@ class Doctor:
         return Result(OK, f"{s.safe_url()} reachable, analytics tables present")
 
     def check_registry(self) -> Result:
-        import worker_node
-
         try:
-            master, port = worker_node.registry(self.env)
-            addr = worker_node.resolve(master, min(3.0, self.timeout),
-                                       "master (CONFIG_omero_master_host)")
-        except worker_node.NodeConfigError as exc:
+            master, port = node.registry(self.env)
+            addr = node.resolve(master, min(3.0, self.timeout),
+                                "master (CONFIG_omero_master_host)")
+        except node.NodeConfigError as exc:
             return Result(FAIL, str(exc))
-        proxy = worker_node.locator(addr, port)
+        proxy = node.locator(addr, port)
         import Ice
 
         init = Ice.InitializationData()
@@ -243,10 +238,8 @@ class Doctor:
     def check_node(self) -> Result:
         if not _node_running():
             return Result(SKIP, "no icegridnode runs in this container (doctor as a command)")
-        import worker_node
-
         name = self.env.get("OMERO_WORKER_NAME", "")
-        internal = worker_node.omerodir(self.env) / "etc" / "internal.cfg"
+        internal = node.internal_cfg(self.env)
         with tempfile.NamedTemporaryFile("w", suffix=".cfg") as creds:
             os.chmod(creds.name, 0o600)
             creds.write(f"IceGridAdmin.Username={self.env.get('OMERO_ICEGRID_ADMIN_USER', 'root')}\n"
@@ -300,19 +293,26 @@ def _node_running() -> bool:
     return False
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="doctor", description=__doc__.split("\n\n")[0])
+def add_commands(sub) -> None:
+    parser = sub.add_parser("doctor", help="is this worker ready? one line per check",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(run=run)
     parser.add_argument("--skip", default="", help="comma-separated checks to skip")
     parser.add_argument("--only", default="", help="comma-separated checks to run")
     parser.add_argument("--timeout", type=float,
                         default=float(os.environ.get("DOCTOR_TIMEOUT", "10")),
                         help="seconds per network step (default 10)")
-    args = parser.parse_args(argv)
+
+
+def run(args, out, err) -> int:
     names = Doctor.CHECKS
     chosen = [n for n in args.only.split(",") if n] or names
     unknown = [n for n in chosen + args.skip.split(",") if n and n not in names]
     if unknown:
-        parser.error(f"unknown check(s) {', '.join(unknown)}; known: {', '.join(names)}")
+        print(f"doctor: unknown check(s) {', '.join(unknown)}; known: {', '.join(names)}",
+              file=err)
+        return 2
     skip = set(filter(None, args.skip.split(",")))
     doc = Doctor(timeout=args.timeout)
     failed = []
@@ -321,13 +321,20 @@ def main(argv=None) -> int:
             continue
         r = doc.run(name)
         lines = r.detail.splitlines() or [""]
-        print(f"{r.status:<5} {name:<15} {lines[0]}", flush=True)
+        print(f"{r.status:<5} {name:<15} {lines[0]}", file=out, flush=True)
         for extra in lines[1:]:
-            print(f"{'':<5} {'':<15}   {extra}", flush=True)
+            print(f"{'':<5} {'':<15}   {extra}", file=out, flush=True)
         if r.status == FAIL:
             failed.append(name)
     if failed:
-        print(f"doctor: {len(failed)} required check(s) failed: {', '.join(failed)}")
+        print(f"doctor: {len(failed)} required check(s) failed: {', '.join(failed)}", file=out)
         return 1
-    print("doctor: all required checks passed")
+    print("doctor: all required checks passed", file=out)
     return 0
+
+
+def main(argv=None) -> int:
+    """The `doctor` console script: the same as `python -m biomero_worker doctor`."""
+    from .cli import main as cli_main
+
+    return cli_main(["doctor", *(sys.argv[1:] if argv is None else argv)])

@@ -1,40 +1,27 @@
-"""The worker's runtime slurm-config: which layers, merged where, refreshed when.
+"""The worker's slurm-config at run time: merge the layers (``layout``) into the one
+file biomero reads, only when a layer changed, validated, atomically.
 
 biomero (2.8) reads ``/etc/slurm-config.ini``, ``/OMERO/slurm-config.ini``,
-``~/slurm-config.ini`` and a given file, unioning them: a later file can add or change
-a key but never delete one. So the worker merges every layer itself (with
-``config_merge``: tombstones, provenance, validation) into ONE file and makes that the
-only file biomero reads:
+``~/slurm-config.ini`` and a given file, unioning them: a later file can add or
+change a key but never delete one. So the worker merges every layer itself (with
+``config_merge``: tombstones, provenance, validation) into ONE file and makes that
+the only file biomero reads (``BIOMERO_SLURM_CONFIG_FILE``, set in the image and
+forced into every script's environment by ``script_env``).
 
-* the merged file lives in a directory owned by omero-server (``MERGED``, default
-  ``/var/lib/biomero-worker/slurm-config.ini``) and is replaced atomically;
-* ``/etc/slurm-config.ini`` is a symlink to it (biomero's first default path);
-* ``BIOMERO_SLURM_CONFIG_FILE`` points at it: biomero's authoritative-file mode, in
-  which no other file is read (set in the image, forced by the entrypoint, and forced
-  into every script's environment by ``script_env``);
-* without that variable biomero would also read ``/OMERO/slurm-config.ini`` and
-  ``~/slurm-config.ini`` raw, after the merged file. ``~/slurm-config.ini`` is the web
-  admin's file, which is the LAST layer, so re-reading it changes nothing. The legacy
-  ``/OMERO/slurm-config.ini`` is a layer placed before the runtime overrides; a merge
-  in which a later tombstone deletes a key (or section) that file defines is refused,
-  because read raw that file would bring the key back.
+Without that variable biomero would also read ``/OMERO/slurm-config.ini`` raw. That
+legacy file is a layer placed before the runtime overrides; a merge in which a later
+tombstone deletes a key (or section) that file defines is refused, because read raw
+that file would bring the key back.
 
-Layer order (each may be absent, except the base):
-  1. ``BASE``               the image's config/base
-  2. ``IMAGE_OVERRIDES``    the image's config/overrides (directory of *.ini)
-  3. ``LEGACY``             /OMERO/slurm-config.ini
-  4. ``RUNTIME_OVERRIDES``  /etc/biomero/overrides.d (a mounted directory of *.ini)
-  5. ``WEBADMIN``           /opt/omero/server/slurm-config.ini (the web admin's file)
-
-``refresh()`` re-merges only when a layer changed (a fingerprint of paths, sizes and
-mtimes), validates, and on success replaces the merged file. On failure it keeps the
-last good merged file and records the problem in the status file next to it, which
-``doctor`` reports. Every path can be moved with an environment variable of the same
-name prefixed ``BIOMERO_CONFIG_`` (e.g. ``BIOMERO_CONFIG_RUNTIME_OVERRIDES``).
+``refresh()`` re-merges only when a layer changed (a fingerprint of paths, sizes
+and mtimes), validates, and on success replaces the merged file. On failure it keeps
+the last good merged file and records the problem in the status file next to it,
+which ``doctor`` reports. The image build bakes the default with the same call.
 """
 
 from __future__ import annotations
 
+import configparser
 import fcntl
 import hashlib
 import json
@@ -43,40 +30,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULTS = {
-    "BASE": "/opt/omero/server/config/base",
-    "IMAGE_OVERRIDES": "/opt/omero/server/config/overrides",
-    "LEGACY": "/OMERO/slurm-config.ini",
-    "RUNTIME_OVERRIDES": "/etc/biomero/overrides.d",
-    "WEBADMIN": "/opt/omero/server/slurm-config.ini",
-    "MERGED": "/var/lib/biomero-worker/slurm-config.ini",
-}
-ORDER = ["BASE", "IMAGE_OVERRIDES", "LEGACY", "RUNTIME_OVERRIDES", "WEBADMIN"]
-REQUIRED = {"BASE"}
+from . import layout
 
 
-def path_of(name: str, environ=None) -> Path:
-    environ = os.environ if environ is None else environ
-    return Path(environ.get(f"BIOMERO_CONFIG_{name}") or DEFAULTS[name])
-
-
-def merged_path(environ=None) -> Path:
-    return path_of("MERGED", environ)
-
-
-def read_merged(environ=None):
+def read_merged(environ=None) -> configparser.ConfigParser:
     """The merged slurm-config in a configparser, as biomero reads it (empty when
     the file is absent)."""
-    import configparser
-
     cfg = configparser.ConfigParser(allow_no_value=True)
-    cfg.read(str(merged_path(environ)))
+    cfg.read(str(layout.merged_path(environ)))
     return cfg
-
-
-def status_path(environ=None) -> Path:
-    merged = merged_path(environ)
-    return merged.with_name(merged.name + ".status.json")
 
 
 def strict(environ=None) -> bool:
@@ -84,27 +46,7 @@ def strict(environ=None) -> bool:
     return environ.get("BIOMERO_CONFIG_STRICT", "").lower() in ("1", "true", "yes", "on")
 
 
-@dataclass
-class Layer:
-    role: str
-    path: Path
-
-    def present(self) -> bool:
-        return self.path.exists()
-
-
-def layers(environ=None) -> list[Layer]:
-    """Every configured layer, in order, whether present or not."""
-    return [Layer(role, path_of(role, environ)) for role in ORDER]
-
-
-def present_layers(environ=None) -> list[Layer]:
-    """The layers that take part in the merge. A missing base is kept, so that the
-    merge fails naming it; a runtime layer that is absent is simply not there."""
-    return [lay for lay in layers(environ) if lay.role in REQUIRED or lay.present()]
-
-
-def fingerprint(lays: list[Layer]) -> str:
+def fingerprint(lays: list[layout.Layer]) -> str:
     """Changes whenever a layer file is added, removed, replaced or edited."""
     h = hashlib.sha256()
     for lay in lays:
@@ -155,7 +97,7 @@ def merge(environ=None):
     """Merge the present layers (config_merge.merge_layers; raises ConfigError)."""
     from config_merge import merge_layers
 
-    return merge_layers([str(lay.path) for lay in present_layers(environ)],
+    return merge_layers([str(lay.path) for lay in layout.present_layers(environ)],
                         strict=strict(environ))
 
 
@@ -168,7 +110,7 @@ def merge_and_check(environ=None):
     except ConfigError as exc:
         return None, [str(d) for d in exc.diagnostics], []
     errors = [str(d) for d in validate(result)]
-    legacy = path_of("LEGACY", environ)
+    legacy = layout.layer_path("LEGACY", environ)
     if legacy.exists():
         errors += legacy_conflicts(result, legacy)
     return result, errors, [str(w) for w in result.warnings]
@@ -176,7 +118,7 @@ def merge_and_check(environ=None):
 
 def read_status(environ=None) -> dict:
     try:
-        return json.loads(status_path(environ).read_text())
+        return json.loads(layout.status_path(environ).read_text())
     except (OSError, ValueError):
         return {}
 
@@ -191,14 +133,16 @@ def _recorded(status: dict, fp: str, merged: Path) -> Outcome | None:
 
 
 def refresh(environ=None, force: bool = False) -> Outcome:
-    """Re-merge when a layer changed. Keeps the last good merged file on failure."""
-    merged = merged_path(environ)
-    lays = present_layers(environ)
+    """Re-merge when a layer changed. Keeps the last good merged file on failure.
+    Raises OSError when the state directory cannot be written."""
+    from config_merge import write_atomic
+
+    merged = layout.merged_path(environ)
+    lays = layout.present_layers(environ)
     fp = fingerprint(lays)
     if not force and (done := _recorded(read_status(environ), fp, merged)):
         return done
-    lock_path = merged.with_name(merged.name + ".lock")
-    with open(lock_path, "a") as lock:
+    with open(layout.lock_path(environ), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         status = read_status(environ)
         if not force and (done := _recorded(status, fp, merged)):
@@ -209,14 +153,85 @@ def refresh(environ=None, force: bool = False) -> Outcome:
                 "layers": [str(lay.path) for lay in lays],
                 "errors": errors, "warnings": warnings, "ok": not errors,
                 "merged_at": status.get("merged_at") if errors else now}
-        from config_merge import write_atomic
-
         changed = False
         if not errors:
             old = merged.read_text() if merged.exists() else None
             if old != result.text:
                 write_atomic(merged, result.text)
                 changed = True
-        write_atomic(status_path(environ), json.dumps(data, indent=1) + "\n")
+        write_atomic(layout.status_path(environ), json.dumps(data, indent=1) + "\n")
         return Outcome(ok=not errors, changed=changed, errors=errors, warnings=warnings,
                        merged=merged)
+
+
+# -- command line (python -m biomero_worker config ...) -----------------------------
+def cmd_refresh(args, out, err) -> int:
+    try:
+        outcome = refresh(force=args.force)
+    except OSError as exc:  # a write failure, not an invalid layer
+        print(f"slurm-config: cannot write {layout.merged_path()} or its status: {exc}",
+              file=err)
+        return 1
+    for line in outcome.warnings:
+        print(f"warning: {line}", file=err)
+    if not outcome.ok:
+        for line in outcome.errors:
+            print(line, file=err)
+        print(f"slurm-config: {len(outcome.errors)} problem(s) in the layers; "
+              f"{outcome.merged} left unchanged", file=err)
+        return 1
+    if not args.quiet:
+        what = "written" if outcome.changed else "unchanged"
+        present = len(layout.present_layers())
+        print(f"slurm-config: {outcome.merged} {what} ({present} layers present)", file=out)
+    return 0
+
+
+def cmd_layers(args, out, err) -> int:
+    for line in layout.describe():
+        print(line, file=out)
+    return 0
+
+
+def cmd_status(args, out, err) -> int:
+    status = read_status()
+    if not status:
+        print(f"no refresh recorded for {layout.merged_path()}", file=out)
+        return 1
+    print(f"ok={status.get('ok')} checked_at={status.get('checked_at')} "
+          f"merged_at={status.get('merged_at')}", file=out)
+    for line in status.get("errors", []):
+        print(f"error: {line}", file=out)
+    for line in status.get("warnings", []):
+        print(f"warning: {line}", file=out)
+    return 0 if status.get("ok") else 1
+
+
+def cmd_explain(args, out, err) -> int:
+    from config_merge import ConfigError, explain
+
+    try:
+        result = merge()
+    except ConfigError as exc:
+        for d in exc.diagnostics:
+            print(d, file=err)
+        return 1
+    print(explain(result, args.target), file=out)
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("refresh", help="merge the layers into the file biomero reads "
+                       "(only when a layer changed); exit 1 naming FILE:LINE when a "
+                       "layer is invalid (the last good merge is kept)")
+    p.add_argument("--force", action="store_true", help="merge even when nothing changed")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=cmd_refresh)
+    sub.add_parser("layers", help="the layer order, present or absent").set_defaults(
+        run=cmd_layers)
+    sub.add_parser("status", help="the outcome of the last refresh").set_defaults(
+        run=cmd_status)
+    p = sub.add_parser("explain", help="where each value came from, over the worker's "
+                       "own layers")
+    p.add_argument("target", nargs="?", help="SECTION or SECTION.KEY")
+    p.set_defaults(run=cmd_explain)

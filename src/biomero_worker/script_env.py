@@ -4,7 +4,7 @@ omero-py's ``omero.processor.ProcessI.make_env`` builds each script's environmen
 from an empty dict plus a fixed list (PATH, HOME, LANG, PYTHONPATH, ...), so proxies
 and the analytics database URL never reach a script. Upstream NL-BIOMERO overwrites
 ``processor.py`` to forward a handful more. Here a ``.pth`` file in the worker's venv
-runs ``import script_env.hook`` at interpreter start; the hook waits (an import hook,
+runs ``import biomero_worker.script_env_hook`` at interpreter start; the hook waits (an import hook,
 nothing imported eagerly) until ``omero.processor`` is imported and then wraps
 ``ProcessI.make_env``: omero-py's own method runs first, then the variables on the
 allow-list are added (never replacing one omero-py set), and the runtime
@@ -30,6 +30,8 @@ import logging
 import os
 import re
 
+from . import layout
+
 PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"]
 DEFAULT_ALLOW = (
     PROXY_VARS
@@ -38,8 +40,8 @@ DEFAULT_ALLOW = (
 )
 ALLOW_VAR = "BIOMERO_SCRIPT_ENV_ALLOW"
 # Always set in a script's environment: biomero's authoritative-file mode, so the
-# merged config is the only one it reads (see worker_config).
-CONFIG_VAR = "BIOMERO_SLURM_CONFIG_FILE"
+# merged config is the only one it reads (see runtime_config).
+CONFIG_VAR = layout.CONFIG_FILE_VAR
 
 log = logging.getLogger("script_env")
 
@@ -74,9 +76,9 @@ def refresh_config(env, environ=None) -> None:
     """Re-merge the runtime slurm-config (only if a layer changed) and point the
     script at the merged file. A bad edit keeps the last good file and is logged."""
     try:
-        import worker_config
+        from . import runtime_config
 
-        outcome = worker_config.refresh(environ)
+        outcome = runtime_config.refresh(environ)
         if not outcome.ok:
             log.error("slurm-config: a layer is invalid; scripts keep the last good "
                       "merge (%s): %s", outcome.merged, "; ".join(outcome.errors))
@@ -85,16 +87,7 @@ def refresh_config(env, environ=None) -> None:
         env.set(CONFIG_VAR, str(outcome.merged))
     except Exception:  # a launch must not fail because of the config refresh
         log.exception("slurm-config: refresh failed; scripts keep the last merge")
-        env.set(CONFIG_VAR, str(_merged_path_fallback()))
-
-
-def _merged_path_fallback():
-    try:
-        import worker_config
-
-        return worker_config.merged_path()
-    except Exception:
-        return "/etc/slurm-config.ini"
+        env.set(CONFIG_VAR, str(layout.merged_path(environ)))
 
 
 def contract_problems(processor_module) -> list[str]:

@@ -9,13 +9,16 @@ the password hidden, and any error text is scrubbed of it.
 from __future__ import annotations
 
 import configparser
+import logging
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
 from config_merge.validate import ANALYTICS_FLAGS as FLAGS
 
 DEFAULT_WAIT = 60
+PREFIX = "analytics-db:"
 
 
 @dataclass
@@ -35,9 +38,9 @@ class Settings:
 def settings(cfg: configparser.ConfigParser | None = None, environ=None) -> Settings:
     environ = os.environ if environ is None else environ
     if cfg is None:
-        import worker_config
+        from . import runtime_config
 
-        cfg = worker_config.read_merged(environ)
+        cfg = runtime_config.read_merged(environ)
     flags = {f: cfg.getboolean("ANALYTICS", f, fallback=True) for f in FLAGS}
     url, source = environ.get("SQLALCHEMY_URL"), "SQLALCHEMY_URL"
     if not url:
@@ -145,3 +148,49 @@ def initialise(s: Settings, host: str = "slurm") -> None:
     client.enable_workflow_analytics = s.flags["enable_workflow_analytics"]
     client.sqlalchemy_url = s.url
     client.initialize_analytics_system(reset_tables=False)
+
+
+
+
+def cmd_init(args, out, err) -> int:
+    """Wait for the database (bounded by BIOMERO_DB_WAIT_SECONDS, default 60) and
+    initialise biomero's schema; a no-op when workflow tracking is off."""
+    s = settings()
+    if not s.tracking:
+        print(f"{PREFIX} [ANALYTICS] track_workflows is off: no database needed", file=out)
+        return 0
+    if not s.url:
+        print(f"{PREFIX} workflow tracking is on but no database is configured: set "
+              "SQLALCHEMY_URL or [ANALYTICS] sqlalchemy_url (or track_workflows = false)",
+              file=err)
+        return 1
+    raw = os.environ.get("BIOMERO_DB_WAIT_SECONDS", str(DEFAULT_WAIT))
+    try:
+        limit = float(raw)
+    except ValueError:
+        print(f"{PREFIX} BIOMERO_DB_WAIT_SECONDS={raw!r} is not a number", file=err)
+        return 1
+    try:
+        wait(s.url, limit, log=lambda m: print(f"{PREFIX} {m}", file=out, flush=True))
+    except TimeoutError as exc:
+        print(f"{PREFIX} {exc}", file=err)
+        return 1
+    # biomero and eventsourcing log at INFO; keep their chatter (never the URL) out.
+    # The config-only client used here has no workflows on purpose: its warnings
+    # about that would mislead, as would SQLAlchemy's about re-declared records.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("biomero.slurm_client").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="eventsourcing_sqlalchemy")
+    try:
+        initialise(s)
+    except Exception as exc:
+        print(f"{PREFIX} initialising biomero's analytics schema in {s.safe_url()} failed: "
+              f"{scrub(f'{type(exc).__name__}: {exc}', s.url)}", file=err)
+        return 1
+    print(f"{PREFIX} analytics schema ready in {s.safe_url()} (from {s.source})", file=out)
+    return 0
+
+
+def add_commands(sub) -> None:
+    sub.add_parser("db-init", help="wait for the analytics database (bounded) and "
+                   "initialise biomero's schema").set_defaults(run=cmd_init)

@@ -1,7 +1,7 @@
 """Imported at interpreter start by the venv's ``biomero-script-env.pth``.
 
 Installs a meta-path finder that waits for ``omero.processor`` to be imported and
-then wraps ``ProcessI.make_env`` (see ``script_env``). Nothing else is imported
+then wraps ``ProcessI.make_env`` (see ``biomero_worker.script_env``). Nothing else is imported
 here, so a script's start-up stays as fast as before; any failure is reported on
 stderr and leaves omero-py untouched rather than breaking the interpreter.
 Set ``BIOMERO_SCRIPT_ENV_HOOK=0`` to disable it.
@@ -23,7 +23,7 @@ class _PatchingLoader:
     def exec_module(self, module):
         self.loader.exec_module(module)
         try:
-            import script_env
+            from biomero_worker import script_env
 
             script_env.patch(module)
         except Exception as exc:  # never break omero-py's import
@@ -55,7 +55,7 @@ def install():
     if any(isinstance(f, _Finder) for f in sys.meta_path):
         return
     if TARGET in sys.modules:  # imported before us (not at interpreter start)
-        import script_env
+        from biomero_worker import script_env
 
         script_env.patch(sys.modules[TARGET])
         return
@@ -66,3 +66,7 @@ try:
     install()
 except Exception as _exc:  # pragma: no cover - defensive
     print(f"script_env: hook not installed: {_exc!r}", file=sys.stderr)
+
+
+PTH_NAME = "biomero-script-env.pth"
+PTH_LINE = f"import {__name__}\n"

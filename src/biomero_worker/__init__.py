@@ -1,0 +1,17 @@
+"""The BIOMERO worker at run time: everything that runs inside the worker image
+besides the general layered-config engine (``config_merge``).
+
+Modules, one job each:
+  layout          every runtime path, the config layer order, the rule for a
+                  deployer's BIOMERO_SLURM_CONFIG_FILE (the one owner; all ask it)
+  runtime_config  merge the layers into the file biomero reads; status; explain
+  omero_config    CONFIG_* variables -> OMERO's configuration
+  node            the grid node's configuration files (master, name, endpoints)
+  analytics_db    biomero's analytics database: settings, wait, schema
+  script_env      what a script launched by the Processor sees (ProcessI hook)
+  doctor          one line per readiness check
+  cli             ``python -m biomero_worker <command>`` (start-up scripts, admins)
+
+Nothing is imported here: the script hook's ``.pth`` imports this package in every
+Python process of the image, so importing it must cost nothing.
+"""

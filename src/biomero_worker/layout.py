@@ -1,0 +1,155 @@
+"""Where everything is in the worker image: the one owner of every runtime path.
+
+The start-up scripts, the script hook, ``doctor``, the image build (``prepare``)
+and the tests ask this module; nobody else writes a path down. The Dockerfile's
+``ENV`` (OMERODIR, VIRTUAL_ENV, BIOMERO_SLURM_CONFIG_FILE) must agree with it, which
+the image tests assert.
+
+Config layers, in merge order (each may be absent except the base):
+  BASE               the image's config/base
+  IMAGE_OVERRIDES    the image's config/overrides (a directory of *.ini)
+  LEGACY             /OMERO/slurm-config.ini (biomero's second default path)
+  RUNTIME_OVERRIDES  /etc/biomero/overrides.d (a mounted directory of *.ini)
+  WEBADMIN           the web admin's file (upstream mounts it at
+                     /opt/omero/server/slurm-config.ini, biomero's ~/slurm-config.ini)
+merged into MERGED, which ETC_LINK (/etc/slurm-config.ini, biomero's first default
+path) points at and which biomero reads alone (its authoritative-file mode, via
+BIOMERO_SLURM_CONFIG_FILE). Every layer path can be moved with an environment
+variable ``BIOMERO_CONFIG_<ROLE>`` (e.g. ``BIOMERO_CONFIG_RUNTIME_OVERRIDES``).
+
+A deployer who sets ``BIOMERO_SLURM_CONFIG_FILE`` to another file (upstream's habit:
+the web admin's file) names the WEBADMIN layer: ``webadmin_path()`` applies that
+rule in every process — the node's start-up, ``docker exec … doctor``, the script
+hook — so they all merge the same layers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# The image's user home (upstream's omero-server image: uid 1000, this home).
+HOME = Path("/opt/omero/server")
+OMERODIR = HOME / "OMERO.server"
+VENV = HOME / "venv3"
+CONFIG_DIR = HOME / "config"  # the image's layers and *.omero files
+STATE_DIR = Path("/var/lib/biomero-worker")  # written at run time by the worker
+ETC_LINK = Path("/etc/slurm-config.ini")
+OMERO_DATA = Path("/OMERO")
+SSH_MOUNT = Path("/tmp/.ssh")  # upstream: "$HOME/.ssh:/tmp/.ssh:ro"
+
+CONFIG_FILE_VAR = "BIOMERO_SLURM_CONFIG_FILE"
+
+LAYER_DEFAULTS = {
+    "BASE": CONFIG_DIR / "base",
+    "IMAGE_OVERRIDES": CONFIG_DIR / "overrides",
+    "LEGACY": OMERO_DATA / "slurm-config.ini",
+    "RUNTIME_OVERRIDES": Path("/etc/biomero/overrides.d"),
+    "WEBADMIN": HOME / "slurm-config.ini",
+}
+ORDER = list(LAYER_DEFAULTS)
+REQUIRED = {"BASE"}
+MERGED_DEFAULT = STATE_DIR / "slurm-config.ini"
+
+
+def _env(environ):
+    return os.environ if environ is None else environ
+
+
+def omerodir(environ=None) -> Path:
+    return Path(_env(environ).get("OMERODIR") or OMERODIR)
+
+
+def merged_path(environ=None) -> Path:
+    return Path(_env(environ).get("BIOMERO_CONFIG_MERGED") or MERGED_DEFAULT)
+
+
+def status_path(environ=None) -> Path:
+    merged = merged_path(environ)
+    return merged.with_name(merged.name + ".status.json")
+
+
+def lock_path(environ=None) -> Path:
+    merged = merged_path(environ)
+    return merged.with_name(merged.name + ".lock")
+
+
+def reads_merged(value: str | None, environ=None) -> bool:
+    """Whether BIOMERO_SLURM_CONFIG_FILE=VALUE makes biomero read the merged file."""
+    return bool(value) and value in (str(merged_path(environ)), str(ETC_LINK))
+
+
+def webadmin_path(environ=None) -> Path:
+    """The web admin's layer: BIOMERO_CONFIG_WEBADMIN, else a deployer's
+    BIOMERO_SLURM_CONFIG_FILE naming some other file than the merged one, else the
+    default (where upstream mounts it)."""
+    environ = _env(environ)
+    explicit = environ.get("BIOMERO_CONFIG_WEBADMIN")
+    if explicit:
+        return Path(explicit)
+    deployer = environ.get(CONFIG_FILE_VAR)
+    if deployer and not reads_merged(deployer, environ):
+        return Path(deployer)
+    return LAYER_DEFAULTS["WEBADMIN"]
+
+
+def layer_path(role: str, environ=None) -> Path:
+    if role == "WEBADMIN":
+        return webadmin_path(environ)
+    return Path(_env(environ).get(f"BIOMERO_CONFIG_{role}") or LAYER_DEFAULTS[role])
+
+
+@dataclass(frozen=True)
+class Layer:
+    role: str
+    path: Path
+
+    def present(self) -> bool:
+        return self.path.exists()
+
+
+def layers(environ=None) -> list[Layer]:
+    """Every configured layer, in merge order, whether present or not."""
+    return [Layer(role, layer_path(role, environ)) for role in ORDER]
+
+
+def present_layers(environ=None) -> list[Layer]:
+    """The layers that take part in the merge. A missing base is kept, so that the
+    merge fails naming it; an absent runtime layer is simply not there."""
+    return [lay for lay in layers(environ) if lay.role in REQUIRED or lay.present()]
+
+
+def describe(environ=None) -> list[str]:
+    """The layer order as the start-up log and ``layers`` print it."""
+    lines = [f"{lay.role:18} {lay.path} ({'present' if lay.present() else 'absent'})"
+             for lay in layers(environ)]
+    return lines + [f"{'-> MERGED':18} {merged_path(environ)}"]
+
+
+def named_paths(environ=None) -> dict[str, Path]:
+    """Every path by name, for shell scripts (``python -m biomero_worker paths``)."""
+    fixed = {"HOME": HOME, "OMERODIR": omerodir(environ), "VENV": VENV,
+             "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR, "ETC_LINK": ETC_LINK,
+             "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT,
+             "MERGED": merged_path(environ)}
+    return {**fixed, **{lay.role: lay.path for lay in layers(environ)}}
+
+
+def cmd_paths(args, out, err) -> int:
+    paths = named_paths()
+    unknown = [n for n in args.names if n not in paths]
+    if unknown:
+        print(f"paths: unknown name(s) {', '.join(unknown)}; known: {', '.join(paths)}",
+              file=err)
+        return 2
+    for name in args.names or paths:
+        print(paths[name] if args.names else f"{name}={paths[name]}", file=out)
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("paths", help="the runtime layout: every path by name, or the "
+                       "value of the NAMEs given (for shell scripts)")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.set_defaults(run=cmd_paths)

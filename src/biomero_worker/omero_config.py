@@ -1,0 +1,79 @@
+"""CONFIG_* variables -> OMERO's configuration (OMERODIR/etc/grid/config.xml), the
+convention of OMERO's server and web images: ``CONFIG_omero_master_host=x`` sets
+``omero.master.host=x`` (``_`` separates, ``__`` is a literal underscore). The
+``*.omero`` files in the config directory are loaded first (``omero load``), also
+as upstream does."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from . import layout
+
+SECRET_WORDS = ("pass", "secret", "token", "key")
+
+
+def property_name(var: str) -> str:
+    """CONFIG_omero_policy_binary__access -> omero.policy.binary_access."""
+    prop = var[len("CONFIG_"):]
+    prop = re.sub(r"([^_])_(?=[^_])", r"\1.", prop)
+    return prop.replace("__", "_")
+
+
+def config_properties(environ=None) -> dict[str, str]:
+    environ = os.environ if environ is None else environ
+    return {property_name(k): v for k, v in sorted(environ.items())
+            if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
+
+
+def looks_secret(prop: str) -> bool:
+    return any(w in prop.lower() for w in SECRET_WORDS)
+
+
+def apply(environ=None, log=print) -> int:
+    """Set every CONFIG_* property (one process, as `omero config set` would for
+    each). Values of properties whose name looks secret are not printed. Returns
+    the number of properties set."""
+    props = config_properties(environ)
+    if not props:
+        log("no CONFIG_* variables")
+        return 0
+    from omero.config import ConfigXml
+
+    grid = layout.omerodir(environ) / "etc" / "grid"
+    grid.mkdir(parents=True, exist_ok=True)
+    cfg = ConfigXml(str(grid / "config.xml"))
+    try:
+        for prop, value in props.items():
+            cfg[prop] = value
+            log(f"{prop}={'***' if looks_secret(prop) else value}")
+    finally:
+        cfg.close()
+    return len(props)
+
+
+def load_omero_files(log=print) -> int:
+    """``omero load`` the image's/deployer's *.omero files; returns its exit status."""
+    files = sorted(layout.CONFIG_DIR.glob("*.omero"))
+    if not files:
+        return 0
+    log(f"loading {' '.join(map(str, files))}")
+    return subprocess.run(["omero", "load", "--glob", str(layout.CONFIG_DIR / "*.omero")],
+                          stdin=subprocess.DEVNULL).returncode
+
+
+def cmd_apply(args, out, err) -> int:
+    log = lambda m: print(f"omero-config: {m}", file=err)  # noqa: E731
+    rc = load_omero_files(log)
+    if rc != 0:
+        log(f"omero load of {layout.CONFIG_DIR}/*.omero failed (exit {rc})")
+        return rc
+    apply(log=log)
+    return 0
+
+
+def add_commands(sub) -> None:
+    sub.add_parser("omero-config", help="CONFIG_* -> OMERODIR/etc/grid/config.xml"
+                   ).set_defaults(run=cmd_apply)

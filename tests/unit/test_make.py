@@ -1,0 +1,85 @@
+"""The Makefile from a fresh clone: every target `make help` lists dry-runs
+(`make -n`) cleanly, and never runs a venv's tool before the recipe that creates
+that venv (the bug of a variable defined after the fragment that used it)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support.build_env import REPO
+
+VENV_CREATE = re.compile(r"-m venv (\S+)")
+VENV_TOOL = re.compile(r"(?:^|[\s;&|(])((?:\./)?[\w./-]+)/bin/[\w.-]+")
+
+
+@pytest.fixture(scope="module")
+def fresh_clone(tmp_path_factory):
+    """The tree as a clone has it: tracked and new files, nothing git ignores
+    (no .venv, no .build stamps)."""
+    dest = tmp_path_factory.mktemp("clone")
+    files = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, files):
+        src = REPO / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def make(clone, *args, timeout=60):
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def help_targets(clone) -> list[str]:
+    out = make(clone, "help")
+    assert out.returncode == 0, out.stderr
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout)
+    targets = [line.split()[0] for line in plain.splitlines() if line.strip()]
+    assert "test" in targets and "test-unit" in targets and "image" in targets
+    return targets
+
+
+def first_use_before_creation(lines: list[str]) -> str | None:
+    """The first line that runs DIR/bin/TOOL of a host venv (a relative directory
+    named *venv*) not created above it: in a fresh clone no venv exists yet."""
+    created: set[str] = set()
+    for line in lines:
+        for m in VENV_TOOL.finditer(line):
+            venv = m.group(1).removeprefix("./").rstrip("/")
+            if (not venv.startswith("/") and "venv" in venv.rsplit("/", 1)[-1]
+                    and venv not in created):
+                return line
+        created |= {m.group(1).removeprefix("./").rstrip("/")
+                    for m in VENV_CREATE.finditer(line)}
+    return None
+
+
+def test_every_help_target_dry_runs_in_order_from_a_fresh_clone(fresh_clone):
+    problems = []
+    for target in help_targets(fresh_clone):
+        out = make(fresh_clone, "-n", target)
+        if out.returncode != 0:
+            problems.append(f"make -n {target}: exit {out.returncode}: {out.stderr.strip()}")
+            continue
+        lines = out.stdout.splitlines()
+        bad = first_use_before_creation(lines)
+        if bad:
+            problems.append(f"make -n {target}: runs {bad!r} before creating its venv")
+    assert problems == []
+
+
+def test_the_order_check_catches_a_tool_run_before_its_venv():
+    assert first_use_before_creation([".venv/bin/pytest tests/unit",
+                                      "python3 -m venv .venv"]) == ".venv/bin/pytest tests/unit"
+    assert first_use_before_creation([".venv/bin/pytest tests/unit"]) is not None
+    assert first_use_before_creation(["python3 -m venv .venv",
+                                      ".venv/bin/pip install -e ."]) is None
+    # the image's own venv, named inside a docker command, is no host venv
+    assert first_use_before_creation(["docker run img /opt/omero/server/venv3/bin/python"]) \
+        is None
