@@ -8,7 +8,7 @@ import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.image.fixtures import REPO
+from tests.support.build_env import REPO
 
 DOCKER = REPO / "docker"
 
