@@ -9,6 +9,7 @@ Modules, one job each:
   node            the grid node's configuration files (master, name, endpoints)
   analytics_db    biomero's analytics database: settings, wait, schema
   script_env      what a script launched by the Processor sees (ProcessI hook)
+  biomero_contract  what biomero itself reads and accepts (asked of biomero)
   doctor          one line per readiness check
   cli             ``python -m biomero_worker <command>`` (start-up scripts, admins)
 

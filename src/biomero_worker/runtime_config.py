@@ -103,17 +103,18 @@ def merge(environ=None):
 
 def merge_and_check(environ=None):
     """Merge and validate the present layers. Returns (result, errors, warnings)."""
-    from config_merge import ConfigError, validate
+    from config_merge import ConfigError, check
 
     try:
         result = merge(environ)
     except ConfigError as exc:
         return None, [str(d) for d in exc.diagnostics], []
-    errors = [str(d) for d in validate(result)]
+    errors, warnings = check(result)
+    errors = [str(d) for d in errors]
     legacy = layout.layer_path("LEGACY", environ)
     if legacy.exists():
         errors += legacy_conflicts(result, legacy)
-    return result, errors, [str(w) for w in result.warnings]
+    return result, errors, [str(w) for w in result.warnings + warnings]
 
 
 def read_status(environ=None) -> dict:
@@ -173,7 +174,7 @@ def cmd_refresh(args, out, err) -> int:
               file=err)
         return 1
     for line in outcome.warnings:
-        print(f"warning: {line}", file=err)
+        print(line, file=err)
     if not outcome.ok:
         for line in outcome.errors:
             print(line, file=err)
@@ -203,7 +204,7 @@ def cmd_status(args, out, err) -> int:
     for line in status.get("errors", []):
         print(f"error: {line}", file=out)
     for line in status.get("warnings", []):
-        print(f"warning: {line}", file=out)
+        print(line, file=out)
     return 0 if status.get("ok") else 1
 
 

@@ -23,6 +23,7 @@ Python API (for startup scripts)::
     for w in result.warnings:           # tombstones that deleted nothing
         print(w)
     problems = validate(result)         # list[Diagnostic]; empty means biomero can use it
+    errors, warnings = check(result)    # and what biomero accepts but is most likely a mistake
     write_atomic("/etc/slurm-config.ini", result.text)
 
 ``MergeResult`` has ``text`` (the merged ini), ``warnings``, ``provenance``
@@ -43,7 +44,7 @@ from .merge import MergeResult, merge_layers, merge_parsed
 from .output import write_atomic
 from .provenance import Event, Provenance
 from .syntax import parse_text, read_layer_file
-from .validate import validate
+from .validate import check, validate
 
 __all__ = [
     "ConfigError",
@@ -56,6 +57,7 @@ __all__ = [
     "merge_parsed",
     "parse_text",
     "read_layer_file",
+    "check",
     "validate",
     "write_atomic",
 ]

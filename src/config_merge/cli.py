@@ -14,7 +14,7 @@ from .diagnostics import ConfigError
 from .explain import explain
 from .merge import merge_layers
 from .output import write_atomic
-from .validate import validate
+from .validate import check
 
 USAGE_ERROR = 2
 
@@ -93,9 +93,9 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         sys.stdout.write(text)
         return 0
-    problems = validate(result)
-    _print(problems)
-    return 1 if problems else 0
+    errors, warnings = check(result)
+    _print(errors + warnings)
+    return 1 if errors else 0
 
 
 def _print(diagnostics) -> None:

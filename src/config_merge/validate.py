@@ -1,26 +1,56 @@
-"""Check a merged result the way biomero will use it. Each problem is a Diagnostic
-that names the layer and line that introduced the offending value (or deleted the
-missing one)."""
+"""Check a merged result the way biomero will use it, with biomero's own semantics.
+
+ERRORS are what makes biomero 2.8 fail to build its client (``from_config``) or what
+it would certainly do wrong; WARNINGS are what biomero accepts but an admin most
+likely did not mean. Only errors stop the worker. Each problem is a Diagnostic that
+names the layer and line that introduced the value (or deleted it).
+
+What biomero reads comes from biomero itself: ``biomero_reads.json`` is made by
+``python -m biomero_worker biomero-reads`` in the image (``make biomero-reads``),
+and an image test fails when the installed biomero reads something it does not
+list. The rules biomero applies to what it reads whole (``[MODELS]`` and
+``[WORKFLOWS]`` taken together, ``sbatch_*`` in ``[SLURM]``, ``[CONVERTERS]``) are
+written here, each next to the biomero behaviour it mirrors.
+"""
 
 from __future__ import annotations
 
 import configparser
+import difflib
+import json
 import re
-from urllib.parse import urlsplit
+from functools import cache
+from importlib import resources
 
 from .diagnostics import Diagnostic
 from .merge import MergeResult
 
-MODEL_SECTIONS = ("MODELS", "WORKFLOWS")
-ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress", "enable_workflow_analytics")
-_CONVERTER_KEY = re.compile(r"\S+_to_\S+")  # <from>_to_<to>, both non-empty
-# Key suffixes that belong to a model <name>; `_job_<param>` are extra sbatch options.
-_ATTRIBUTE = re.compile(r"(?P<model>.+?)_(?P<attr>repo|job|use_gpu|job_.+)")
+WORKFLOW_SECTIONS = ("MODELS", "WORKFLOWS")  # biomero reads MODELS, then WORKFLOWS over it
+ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress",
+                   "enable_workflow_analytics")
+# Sections that are not biomero's but are expected in its file.
+FOREIGN_SECTIONS = {"changelog"}  # OMERO.biomero's admin page writes it on every save
+_JOB_PARAM = re.compile(r"(.+)_job_(.+)")  # biomero's own pattern for `<wf>_job_<opt>`
+_CONVERTER_KEY = re.compile(r"\S+_to_\S+")
+_INLINE_COMMENT = re.compile(r"\s[#;]")
+
+
+@cache
+def biomero_reads() -> dict:
+    """What biomero's from_config reads (generated from biomero; see the module doc)."""
+    return json.loads(resources.files(__package__).joinpath("biomero_reads.json").read_text())
 
 
 def validate(result: MergeResult) -> list[Diagnostic]:
-    """Return every problem found in the merged result; empty means biomero can use it."""
-    return _Validator(result).run()
+    """The errors: empty means biomero builds its client from this config."""
+    return check(result)[0]
+
+
+def check(result: MergeResult) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(errors, warnings) of the merged result."""
+    v = _Validator(result)
+    v.run()
+    return v.errors, v.warnings
 
 
 class _Validator:
@@ -28,111 +58,202 @@ class _Validator:
         self.result = result
         self.doc = result.document
         self.prov = result.provenance
-        self.problems: list[Diagnostic] = []
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        schema = biomero_reads()
+        self.keys = {s: set(k) for s, k in schema["keys"].items()}
+        self.booleans = set(schema["booleans"])
+        self.integers = set(schema["integers"])
+        self.whole = set(schema["whole_sections"])
+        self.parser = configparser.ConfigParser(allow_no_value=True)
 
-    def run(self) -> list[Diagnostic]:
+    def run(self) -> None:
+        try:
+            self.parser.read_string(self.result.text)
+        except configparser.Error as exc:  # the merge produced something unreadable
+            self.errors.append(Diagnostic("<merged>", 0, f"configparser cannot read the "
+                                                         f"result: {exc}"))
+            return
+        self.check_interpolation()
         self.check_ssh()
-        for name in MODEL_SECTIONS:
-            if name in self.doc.index:
-                self.check_models(name)
-        self.check_analytics()
+        self.check_workflows()
+        self.check_typed()
+        self.check_gpu()
+        self.check_known_keys()
         self.check_converters()
         self.check_default()
-        self.check_interpolation()
-        return self.problems
+        self.check_values()
 
     # -- where to point ------------------------------------------------------------
-    def at_key(self, section: str, key: str, message: str, near: str | None = None) -> None:
-        """Report at the last event of `key` (its setting, or its deletion), else of the
-        `near` key, else of the section (its creation or deletion)."""
-        event = self.prov.last(section, key) or (near and self.prov.last(section, near)) or self.prov.last(section)
-        self.report(event, section, key, message)
+    def event(self, section: str, key: str | None = None, near: str | None = None):
+        return (self.prov.last(section, key) if key else None) \
+            or (near and self.prov.last(section, near)) or self.prov.last(section)
 
-    def report(self, event, section, key, message) -> None:
-        file, line = (event.file, event.line) if event else (self.fallback_file(), 0)
-        self.problems.append(Diagnostic(file, line, message, section, key))
+    def add(self, into: list, section: str, key: str | None, message: str,
+            near: str | None = None) -> None:
+        event = self.event(section, key, near)
+        file, line = (event.file, event.line) if event else (
+            self.result.files[0] if self.result.files else "<no layers>", 0)
+        into.append(Diagnostic(file, line, message, section, key))
 
-    def fallback_file(self) -> str:
-        return self.result.files[0] if self.result.files else "<no layers>"
+    def error(self, section, key, message, near=None) -> None:
+        self.add(self.errors, section, key, message, near)
 
-    def value(self, section: str, key: str) -> str | None:
-        item = self.doc.index[section].index.get(key) if section in self.doc.index else None
-        return None if item is None else item.value
+    def warn(self, section, key, message, near=None) -> None:
+        self.add(self.warnings, section, key, f"warning: {message}", near)
 
-    # -- checks ----------------------------------------------------------------------
+    def raw(self, section: str, key: str) -> str | None:
+        return self.parser._sections.get(section, {}).get(key)  # noqa: SLF001
+
+    def has(self, section: str, key: str) -> bool:
+        return key in self.parser._sections.get(section, {})  # noqa: SLF001
+
+    # -- checks --------------------------------------------------------------------
+    def check_interpolation(self) -> None:
+        # biomero reads with BasicInterpolation: items() of a section it reads whole,
+        # get() of a key it reads, raise on a bad '%'. Elsewhere it never looks.
+        for section in self.parser.sections():
+            for key in self.parser._sections[section]:  # noqa: SLF001
+                try:
+                    self.parser.get(section, key)
+                except configparser.InterpolationError as exc:
+                    read = section in self.whole or key in self.keys.get(section, ())
+                    message = (f"interpolation: {exc.message.splitlines()[0]} "
+                               "(write a literal % as %%)")
+                    if read:
+                        self.error(section, key, message)
+                    else:
+                        self.warn(section, key, message + "; biomero does not read it")
+
     def check_ssh(self) -> None:
-        if not self.value("SSH", "host"):
-            self.at_key("SSH", "host", "missing: set the SSH host alias biomero connects to")
+        if not self.raw("SSH", "host"):
+            self.warn("SSH", "host", "not set: biomero connects to host 'slurm' (its "
+                                     "default); set the SSH host alias of your cluster")
 
-    def check_models(self, section_name: str) -> None:
-        section = self.doc.index[section_name]
-        order = {item.name: n for n, item in enumerate(section.live_items())}
-        models = []
-        for name in order:
-            owner = self._owner(name, order)
-            if owner is None and _ATTRIBUTE.fullmatch(name):
-                model = _ATTRIBUTE.fullmatch(name)["model"]
-                gone = self.prov.last(section_name, model)
-                why = f" (deleted at {gone.file}:{gone.line} by {gone.via})" if gone and gone.action == "delete" else ""
-                self.at_key(section_name, name, f"orphan: no model {model!r} in [{section_name}]{why}")
-            elif owner is None:
-                models.append(name)
-            elif name.startswith(f"{owner}_job_") and order.get(f"{owner}_job", -1) > order[name]:
-                self.at_key(section_name, name, f"comes before {owner}_job, where biomero ignores it: move it after")
-        for model in models:
-            repo, job = self.value(section_name, f"{model}_repo"), self.value(section_name, f"{model}_job")
-            if repo is None:
-                self.at_key(section_name, f"{model}_repo", f"missing: model {model!r} needs it", near=model)
-            elif urlsplit(repo).scheme not in ("http", "https") or not urlsplit(repo).netloc:
-                self.at_key(section_name, f"{model}_repo", f"not an http(s) URL: {repo!r}")
-            if job is None:
-                self.at_key(section_name, f"{model}_job", f"missing: model {model!r} needs it", near=model)
+    def workflow_items(self) -> list[tuple[str, str, str | None]]:
+        """(section, key, value) as biomero combines them: MODELS, then WORKFLOWS
+        updating it (an existing key keeps its place, a new one is appended)."""
+        combined: dict[str, tuple[str, str | None]] = {}
+        for section in WORKFLOW_SECTIONS:
+            for key, value in self.parser._sections.get(section, {}).items():  # noqa: SLF001
+                combined[key] = (section, value)
+        return [(s, k, v) for k, (s, v) in combined.items()]
+
+    def check_workflows(self) -> None:
+        items = self.workflow_items()
+        paths, repos, jobs = {}, {}, {}
+        for section, key, value in items:
+            if key.endswith("_repo"):
+                repos[key[:-5]] = (section, key, value)
+            elif key.endswith("_job"):
+                jobs[key[:-4]] = (section, key, value)
+            elif key.endswith("_use_gpu"):
+                continue
+            elif m := _JOB_PARAM.match(key):
+                # biomero appends to the list its `<wf>_job` key started: a parameter
+                # before (or without) that key is a KeyError in from_config
+                if m.group(1) not in jobs:
+                    self.error(section, key, f"{m.group(1)}_job is not set before it: "
+                                             f"biomero fails reading it (KeyError); set "
+                                             f"{m.group(1)}_job first")
+            else:
+                paths[key] = (section, key, value)
+        for name, (section, key, value) in repos.items():
+            problem = self.repo_problem(value)
+            if problem:
+                self.error(section, key, problem)
+            if name not in jobs:
+                self.warn(section, f"{name}_job", f"workflow {name!r} has a repository but no "
+                                                  f"{name}_job: running it fails", near=key)
+            if name not in paths:
+                self.warn(section, name, f"workflow {name!r} has a repository but no path "
+                                         f"key {name!r}: setting up its image fails", near=key)
+        for name, (section, key, value) in paths.items():
+            if name not in repos:
+                self.warn(section, key, f"{key!r} has no {key}_repo: biomero offers no "
+                                        f"workflow for it")
+            elif value is None:
+                self.warn(section, key, "has no value: biomero would put the image under "
+                                        "'None'")
 
     @staticmethod
-    def _owner(name: str, present) -> str | None:
-        """The model an attribute key belongs to: the longest `<model>` prefix present."""
-        for suffix in ("_repo", "_job", "_use_gpu"):
-            if name.endswith(suffix) and name[: -len(suffix)] in present:
-                return name[: -len(suffix)]
-        # `<model>_job_<param>`: try every `_job_` split, longest model name first.
-        parts = name.split("_job_")
-        for i in range(len(parts) - 1, 0, -1):
-            model = "_job_".join(parts[:i])
-            if model in present:
-                return model
+    def repo_problem(value: str | None) -> str | None:
+        """biomero's check before it fetches a descriptor (extract_parts_from_url)."""
+        if value is None:
+            return "has no value: biomero needs a GitHub repository URL here"
+        parts = value.split("/")
+        if len(parts) < 5 or parts[2] != "github.com":
+            return (f"not a GitHub repository URL ({value!r}): biomero fetches descriptors "
+                    "only from https://github.com/<owner>/<repo>[/tree/<version>] and "
+                    "refuses this (ValueError)")
         return None
 
-    def check_analytics(self) -> None:
-        for flag in ANALYTICS_FLAGS:
-            value = self.value("ANALYTICS", flag)
-            if value is not None and value.lower() not in configparser.ConfigParser.BOOLEAN_STATES:
-                self.at_key("ANALYTICS", flag, f"not a boolean: {value!r} (use True or False)")
+    def check_typed(self) -> None:
+        for name in sorted(self.booleans):
+            section, key = name.split(".", 1)
+            if self.has(section, key):
+                value = self.raw(section, key)
+                if value is None or value.lower() not in configparser.ConfigParser.BOOLEAN_STATES:
+                    self.error(section, key, f"not a boolean: {value!r}: biomero fails reading "
+                                             "it (use true or false)")
+        for name in sorted(self.integers):
+            section, key = name.split(".", 1)
+            value = self.raw(section, key)
+            if value not in (None, "") and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
+                self.warn(section, key, f"not a whole number: {value!r}: biomero ignores it "
+                                        "and uses its default")
+
+    def check_gpu(self) -> None:
+        if self.raw("SLURM", "gpu_gres") and self.raw("SLURM", "gpu_gpus"):
+            self.error("SLURM", "gpu_gpus", "gpu_gres and gpu_gpus are both set: biomero "
+                                            "refuses that (set one of them)")
+
+    def check_known_keys(self) -> None:
+        for section in self.parser.sections():
+            known = self.keys.get(section)
+            if known is None:  # a section biomero reads whole, or not at all
+                if section not in self.whole and section not in FOREIGN_SECTIONS:
+                    self.warn(section, None, f"biomero never reads [{section}] (fine if "
+                                             "another tool does)")
+                continue
+            for key in self.parser._sections[section]:  # noqa: SLF001
+                # [SLURM] is also read whole, for its sbatch_<option> keys
+                if key in known or (section == "SLURM" and key.startswith("sbatch_")):
+                    continue
+                hint = difflib.get_close_matches(key, sorted(known), n=1)
+                self.warn(section, key, "biomero never reads this key"
+                          + (f" (did you mean {hint[0]}?)" if hint else ""))
 
     def check_converters(self) -> None:
-        section = self.doc.index.get("CONVERTERS")
-        for item in section.live_items() if section else ():
-            if not _CONVERTER_KEY.fullmatch(item.name):
-                self.at_key("CONVERTERS", item.name, "converter keys look like <from>_to_<to>, e.g. zarr_to_tiff")
+        for key in self.parser._sections.get("CONVERTERS", {}):  # noqa: SLF001
+            if not _CONVERTER_KEY.fullmatch(key):
+                self.warn("CONVERTERS", key, "converter keys look like <from>_to_<to>, "
+                                             "e.g. zarr_to_tiff")
 
     def check_default(self) -> None:
         # configparser copies [DEFAULT] keys into every section: in [MODELS] biomero
-        # would take each one for a workflow.
-        section = self.doc.index.get("DEFAULT")
-        for item in section.live_items() if section else ():
-            self.at_key("DEFAULT", item.name, "configparser adds [DEFAULT] keys to every section "
-                                              "(biomero would see them in [MODELS]): move it to its section")
+        # takes each one for a workflow.
+        for key in self.parser.defaults():
+            self.warn("DEFAULT", key, "configparser adds [DEFAULT] keys to every section "
+                                      "(biomero takes them for workflows in [MODELS]): move "
+                                      "it to its section")
 
-    def check_interpolation(self) -> None:
-        # biomero reads with BasicInterpolation: a literal '%' must be written '%%'.
-        parser = configparser.ConfigParser(allow_no_value=True)
-        try:
-            parser.read_string(self.result.text)
-        except configparser.Error as exc:  # the merge produced something unreadable
-            self.problems.append(Diagnostic("<merged>", 0, f"configparser cannot read the result: {exc}"))
-            return
-        for section in parser.sections():
-            for key in parser.options(section):
-                try:
-                    parser.get(section, key)
-                except configparser.InterpolationError as exc:
-                    self.at_key(section, key, f"interpolation: {exc.message.splitlines()[0]} (write a literal % as %%)")
+    def check_values(self) -> None:
+        for section in self.parser.sections():
+            for key, value in self.parser._sections[section].items():  # noqa: SLF001
+                if value and _INLINE_COMMENT.search(value):
+                    self.warn(section, key, f"{value!r}: configparser keeps an inline "
+                                            "comment as part of the value; put the comment "
+                                            "on a line of its own")
+                if value == "" or value is None:
+                    self.check_blanking(section, key)
+
+    def check_blanking(self, section: str, key: str) -> None:
+        """An empty value that hides what an earlier layer set."""
+        events = self.prov.history(section, key)
+        last = events[-1] if events else None
+        earlier = [e for e in events[:-1] if e.action != "delete" and e.value]
+        if last and earlier and last.action != "delete":
+            self.warn(section, key, f"empty here, which blanks {earlier[-1].value!r} set at "
+                                    f"{earlier[-1].file}:{earlier[-1].line}; delete the line "
+                                    f"to keep that value (or !{key} to remove the key)")

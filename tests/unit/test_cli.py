@@ -3,7 +3,7 @@
 
 import pytest
 
-BASE = "[SSH]\nhost = h\n\n[MODELS]\n# StarDist\nstardist = s\nstardist_repo = https://x.org/s\nstardist_job = j.sh\n"
+BASE = "[SSH]\nhost = h\n\n[MODELS]\n# StarDist\nstardist = s\nstardist_repo = https://github.com/o/s\nstardist_job = j.sh\n"
 
 
 @pytest.fixture
@@ -89,9 +89,14 @@ def test_usage_errors_are_exit_2(cli, args):
 
 def test_validate_ok_and_failing(cli, base, write):
     assert cli("validate", base).returncode == 0
-    site = write("site.ini", "[MODELS]\n!stardist_repo\n")
+    site = write("site.ini", "[MODELS]\nstardist_repo = https://gitlab.com/o/s\n")
     proc = cli("validate", base, site)
-    assert (proc.returncode, proc.stderr) == (1, f"{site}:2: MODELS.stardist_repo: missing: model 'stardist' needs it\n")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{site}:2: MODELS.stardist_repo: not a GitHub repository URL")
+    warned = write("warned.ini", "[SSH]\nhost = h  # alias\n")
+    proc = cli("validate", base, warned)
+    assert proc.returncode == 0  # warnings do not fail
+    assert proc.stderr.startswith(f"{warned}:2: SSH.host: warning: 'h  # alias'")
 
 
 def test_explain_one_key_shows_value_and_every_layer_line(cli, base, write):

@@ -11,10 +11,13 @@ import re
 import textwrap
 import time
 
-from tests.worker.conftest import (
+from tests.support.wait import wait_until
+from tests.worker.service import (
     HTTPS_PROXY,
+    RUNTIME_OVERRIDES,
     SECRET_TOKEN,
     SSH_ALIAS,
+    SSH_MOUNT,
     WORKER_NAME,
     make_overrides,
     make_ssh_mount,
@@ -78,7 +81,7 @@ def workflows(worker) -> list[str]:
 
 
 def overrides_dir(worker):
-    return worker.mounts["/etc/biomero/overrides.d"]
+    return worker.mounts[RUNTIME_OVERRIDES]
 
 
 # -- ready ------------------------------------------------------------------------------
@@ -213,10 +216,10 @@ def test_bad_runtime_edit_keeps_last_good_config_and_is_reported(worker):
         # ... and the Processor's log says why (the hook logs as "script_env")
         out = run_script(worker, "print('ran')")
         assert "slurm-config: a layer is invalid; scripts keep the last good merge" in out, out
-        assert "/etc/biomero/overrides.d/70-bad.ini:2" in out and "ran" in out, out
+        assert f"{RUNTIME_OVERRIDES}/70-bad.ini:2" in out and "ran" in out, out
         code, out = worker.exec("doctor --only config")
         assert code == 1, out
-        assert "/etc/biomero/overrides.d/70-bad.ini:2" in out, out
+        assert f"{RUNTIME_OVERRIDES}/70-bad.ini:2" in out, out
         code, out = worker.exec("python -m biomero_worker config status")
         assert code == 1 and "70-bad.ini:2" in out, out
     finally:
@@ -233,9 +236,9 @@ def test_malformed_layer_stops_the_container_naming_file_and_line(stack, worker_
     code, logs, _ = run_to_exit(
         stack, worker_image, facts, name="badconfig",
         env=worker_environment(facts, name="badconfig"),
-        mounts={"/etc/biomero/overrides.d": overrides})
+        mounts={RUNTIME_OVERRIDES: overrides})
     assert code != 0, logs
-    assert "/etc/biomero/overrides.d/20-bad.ini:3" in logs, logs
+    assert f"{RUNTIME_OVERRIDES}/20-bad.ini:3" in logs, logs
     assert "exec icegridnode" not in logs
 
 
@@ -256,10 +259,10 @@ def test_legacy_omero_file_may_not_resurrect_a_tombstoned_key(stack, worker_imag
     code, logs, _ = run_to_exit(
         stack, worker_image, facts, name="legacy",
         env=worker_environment(facts, name="legacy"),
-        mounts={"/OMERO": omero, "/etc/biomero/overrides.d": overrides})
+        mounts={str(layout.OMERO_DATA): omero, RUNTIME_OVERRIDES: overrides})
     assert code != 0, logs
-    assert ("/OMERO/slurm-config.ini:2: MODELS.stardist_job_mem: defined here but deleted by "
-            "/etc/biomero/overrides.d/60-no-stardist.ini:2") in logs, logs
+    assert (f"{layout.OMERO_DATA}/slurm-config.ini:2: MODELS.stardist_job_mem: defined here "
+            f"but deleted by {RUNTIME_OVERRIDES}/60-no-stardist.ini:2") in logs, logs
 
 
 def test_web_admin_file_is_the_last_layer(stack, worker_image, facts, tmp_path):
@@ -274,10 +277,42 @@ def test_web_admin_file_is_the_last_layer(stack, worker_image, facts, tmp_path):
             "python", "-c", "from biomero import SlurmClient; "
             "print('HOST=' + SlurmClient.load_config().get('SSH', 'host'))"],
         env=worker_environment(facts, name="webadmin"),
-        mounts={"/opt/omero/server/slurm-config.ini": admin,
-                "/etc/biomero/overrides.d": overrides})
+        mounts={str(layout.LAYER_DEFAULTS["WEBADMIN"]): admin, RUNTIME_OVERRIDES: overrides})
     assert code == 0, logs
     assert "HOST=from-web-admin" in logs, logs
+
+
+def test_deployer_config_file_variable_gives_docker_exec_the_nodes_layers(
+        stack, worker_image, facts, tmp_path):
+    """Upstream's habit: BIOMERO_SLURM_CONFIG_FILE names the web admin's file. The
+    start-up (through the entrypoint) and `docker exec` processes (which never pass
+    through it) merge the same layers, and a script launched through the Processor
+    reads the merged result, the admin's value included."""
+    admin_in_container = "/srv/web/slurm-config.ini"
+    admin = tmp_path / "admin.ini"
+    admin.write_text("[SSH]\nhost=from-deployer-file\n")
+    admin.chmod(0o644)
+    w = start_worker(stack, worker_image, facts, name="deployerfile", command=["sleep", "600"],
+                     env=worker_environment(facts, name="deployerfile",
+                                            BIOMERO_SLURM_CONFIG_FILE=admin_in_container),
+                     mounts={admin_in_container: admin, RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+    try:
+        logs = w.wait_for_log(f"slurm-config: {MERGED} ", timeout=120)  # merged
+        prefix = "20-slurm-config: "
+        at_start = [ln[len(prefix):] for ln in logs.splitlines() if ln.startswith(prefix)
+                    and ("present)" in ln or "absent)" in ln or "-> MERGED" in ln)]
+        assert any(ln.startswith("WEBADMIN") and admin_in_container in ln and "(present)" in ln
+                   for ln in at_start), logs
+        code, out = w.exec("python -m biomero_worker config layers")
+        assert code == 0 and out.splitlines() == at_start, (out, at_start)
+        code, out = w.exec("doctor --only config")
+        assert code == 0 and out.startswith("OK"), out
+        assert f"{admin_in_container} is the web admin's layer" in out, out
+        out = run_script(w, "from biomero import SlurmClient\n"
+                            "print('HOST=' + SlurmClient.load_config().get('SSH', 'host'))")
+        assert "HOST=from-deployer-file" in out, out
+    finally:
+        w.remove()
 
 
 # -- grid node --------------------------------------------------------------------------
@@ -286,17 +321,6 @@ def icegridadmin(worker, command: str, timeout_ms=5000):
         f'icegridadmin "--Ice.Config={OMERODIR}/etc/internal.cfg" '
         f'--Ice.Override.ConnectTimeout={timeout_ms} '
         f'-u "$OMERO_ICEGRID_ADMIN_USER" -p "$OMERO_ICEGRID_ADMIN_PASSWORD" -e "{command}"')
-
-
-def wait_until(fn, timeout=60, interval=1.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    return last
 
 
 @contextlib.contextmanager
@@ -315,9 +339,7 @@ def placed_processor(worker, *, app: str, node: str, server: str):
         def pid():
             c, o = icegridadmin(worker, f"server pid {server}")
             return o.strip() if c == 0 and o.strip().isdigit() else None
-        p = wait_until(pid, timeout=60)
-        assert p, icegridadmin(worker, f"server state {server}")
-        yield p
+        yield wait_until(f"the node to start {server}", pid, 60, interval=1.0)
     finally:
         icegridadmin(worker, f"application remove {app}")
 
@@ -339,15 +361,14 @@ PROCESSOR_DESCRIPTOR = """<icegrid>
 
 
 def test_node_registers_and_runs_processor_with_the_image_python(worker):
-    code, out = wait_until(lambda: (lambda r: r if "biomeroworker" in r[1] else None)(
-        icegridadmin(worker, "node list")), timeout=60) or (1, "")
-    assert "biomeroworker" in out, out
+    wait_until("the registry to list the node",
+               lambda: WORKER_NAME in icegridadmin(worker, "node list")[1], 60, interval=1.0)
     with placed_processor(worker, app="WorkerTest", node="biomeroworker",
                           server="Processor-0") as p:
         code, cmdline = worker.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
         assert "-m runProcessor" in cmdline, cmdline
         # omero-py and IcePy from the image's venv are what the process runs on
-        code, maps = worker.exec(f"grep -o '/opt/omero/server/venv3/[^ ]*IcePy[^ ]*' "
+        code, maps = worker.exec(f"grep -o '{layout.VENV}/[^ ]*IcePy[^ ]*' "
                                  f"/proc/{p}/maps | sort -u")
         assert code == 0 and "IcePy" in maps, maps
         code, user = worker.exec(f"stat -c %U /proc/{p}")
@@ -362,13 +383,13 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
                                              # as an external worker would: listen on
                                              # every interface, publish a host name
                                              OMERO_WORKER_PUBLISHED_HOST="biomeroworker2"),
-                      mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
-                              "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+                      mounts={SSH_MOUNT: make_ssh_mount(tmp_path, facts),
+                              RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     try:
-        w2.wait_for_log("99-run: exec icegridnode", timeout=180)
-        listed = wait_until(lambda: "biomeroworker2" in icegridadmin(worker, "node list")[1],
-                            timeout=60)
-        assert listed, icegridadmin(worker, "node list")
+        w2.wait_started()
+        wait_until("the registry to list the second node",
+                   lambda: "biomeroworker2" in icegridadmin(worker, "node list")[1], 60,
+                   interval=1.0)
         # Processor-1 placed on the second node runs there
         with placed_processor(worker, app="WorkerTest2", node="biomeroworker2",
                               server="Processor-1") as p:
@@ -379,13 +400,13 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
         code, out = w2.exec("awk '$2 ~ /:0FDE$/ && $4 == \"0A\"' /proc/net/tcp | wc -l")
         assert code == 0 and int(out.strip()) >= 1, out  # the node listens on 4062
         t0 = time.monotonic()
-        w2.container.stop(timeout=30)
+        w2.docker.stop(timeout=30)
         stopped_in = time.monotonic() - t0
-        w2.container.reload()
-        assert w2.container.attrs["State"]["ExitCode"] == 0, w2.logs()
+        w2.docker.reload()
+        assert w2.docker.attrs["State"]["ExitCode"] == 0, w2.logs()
         assert stopped_in < 20, stopped_in
     finally:
-        w2.container.remove(force=True)
+        w2.remove()
 
 
 # -- faults: each gives its clear message -----------------------------------------------
@@ -396,7 +417,7 @@ def test_database_down_bounded_wait_then_clear_failure(stack, worker_image, fact
         stack, worker_image, facts, name="nodb",
         env=worker_environment(facts, name="nodb", SQLALCHEMY_URL=url,
                                BIOMERO_DB_WAIT_SECONDS="4"),
-        mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
+        mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code != 0, logs
     assert "not reachable within 4 s (BIOMERO_DB_WAIT_SECONDS=4" in logs, logs
     assert "Sup3rSecretPw" not in logs
@@ -409,8 +430,8 @@ def test_master_unresolvable_clear_failure(stack, worker_image, facts, tmp_path)
         env=worker_environment(facts, name="nomaster",
                                CONFIG_omero_master_host="no-such-master.invalid",
                                OMERO_RESOLVE_WAIT_SECONDS="3"),
-        mounts={"/tmp/.ssh": make_ssh_mount(tmp_path, facts),
-                "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+        mounts={SSH_MOUNT: make_ssh_mount(tmp_path, facts),
+                RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code != 0, logs
     assert "master (CONFIG_omero_master_host) 'no-such-master.invalid' does not resolve" in logs
 
@@ -420,7 +441,7 @@ def test_doctor_as_command_without_ssh_key_reports_instead_of_hanging(
     code, logs, took = run_to_exit(
         stack, worker_image, facts, name="nokey", command=["doctor"],
         env=worker_environment(facts, name="nokey"),
-        mounts={"/etc/biomero/overrides.d": make_overrides(tmp_path)})
+        mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code == 1, logs
     lines = logs.splitlines()
     assert any(ln.startswith("FAIL") and " ssh-keys " in ln and "no private key" in ln
@@ -449,7 +470,7 @@ def test_slurm_unreachable_and_database_down_reported_by_doctor(stack, worker_im
     code, logs, took = run_to_exit(
         stack, worker_image, facts, name="noslurm", command=["doctor"],
         env=worker_environment(facts, name="noslurm", SQLALCHEMY_URL=url),
-        mounts={"/tmp/.ssh": ssh, "/etc/biomero/overrides.d": make_overrides(tmp_path)})
+        mounts={SSH_MOUNT: ssh, RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code == 1, logs
     lines = logs.splitlines()
     assert any(ln.startswith("FAIL") and f" ssh {SSH_ALIAS}" in ln for ln in lines), logs

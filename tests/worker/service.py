@@ -1,0 +1,186 @@
+"""The worker as a neighbour of the test stack: the real worker image started on the
+stack's network the way upstream's compose file starts its `biomeroworker` service
+(same variables, same mounts). Used by the worker tests and by `make bench-worker`.
+
+The container is a stack container (tests/stack): created on the stack network with
+the worker's name as host name and alias, removed with the stack, its log attached
+to failing tests, every exec bounded in time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from biomero_worker import layout
+from tests.support.wait import wait_until
+
+WORKER_NAME = "biomeroworker"
+SSH_ALIAS = "localslurm"  # the [SSH] host of config/base, resolved by ~/.ssh/config
+RUNTIME_OVERRIDES = str(layout.LAYER_DEFAULTS["RUNTIME_OVERRIDES"])
+SSH_MOUNT = str(layout.SSH_MOUNT)
+SLURM_TEST_ROOT = "/data/biomero-worker-test"
+SLURM_PATHS = {
+    "slurm_data_path": f"{SLURM_TEST_ROOT}/data",
+    "slurm_images_path": f"{SLURM_TEST_ROOT}/singularity_images/workflows",
+    "slurm_converters_path": f"{SLURM_TEST_ROOT}/singularity_images/converters",
+    "slurm_script_path": f"{SLURM_TEST_ROOT}/slurm-scripts",
+}
+# In the worker's environment, never allow-listed: must not reach scripts.
+SECRET_TOKEN = "not-for-scripts-" + uuid.uuid4().hex[:8]
+HTTPS_PROXY = "http://proxy.invalid:3128"
+# What 99-run.sh prints just before the node takes over: start-up is done.
+STARTED = "99-run: exec icegridnode"
+
+
+@dataclass
+class StackFacts:
+    """What the worker needs to know about the test stack (tests/stack handles)."""
+    network: str
+    sqlalchemy_url: str  # in-network, with password
+    db_password: str
+    ssh_key: Path  # private key authorised for the Slurm user on the login node
+    ssh_host: str  # in-network name of the Slurm login node
+    ssh_user: str
+    master: str  # in-network name of the IceGrid registry
+    admin_user: str
+    admin_password: str
+    known_hosts: Path | None = None
+
+
+def stack_facts(network: str, postgres, slurm, registry) -> StackFacts:
+    return StackFacts(
+        network=network, sqlalchemy_url=postgres.sqlalchemy_url,
+        db_password=postgres.password, ssh_key=Path(slurm.private_key),
+        ssh_host=slurm.host, ssh_user=slurm.user, master=registry.host,
+        admin_user=registry.admin_user, admin_password=registry.admin_password,
+        known_hosts=Path(slurm.ssh_dir) / "known_hosts")
+
+
+@dataclass
+class Worker:
+    container: object  # tests.stack.container.StackContainer, started
+    mounts: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def docker(self):
+        """The docker SDK container (wait, stop, reload, attrs)."""
+        return self.container.get_wrapped_container()
+
+    def exec(self, cmd, env=None, user=None, timeout: float = 180) -> tuple[int, str]:
+        """Run CMD (list, or shell string) in the worker, bounded; (exit code, output)."""
+        r = self.container.exec(cmd, env=env, user=user, timeout=timeout)
+        return r.exit_code, r.stdout + r.stderr
+
+    def python(self, code: str, env=None):
+        return self.exec(["python", "-c", code], env=env)
+
+    def logs(self) -> str:
+        return self.container.log_text()
+
+    def running(self) -> None:
+        """Raise (with the log) when the container is no longer running."""
+        self.docker.reload()
+        if self.docker.status == "exited":
+            raise AssertionError(f"the worker exited:\n{self.logs()}")
+
+    def wait_for_log(self, needle: str, timeout: float = 60) -> str:
+        wait_until(f"{needle!r} in the worker's log", lambda: needle in self.logs(),
+                   timeout, alive=self.running, interval=0.5)
+        return self.logs()
+
+    def wait_started(self, timeout: float = 180) -> str:
+        return self.wait_for_log(STARTED, timeout)
+
+    def run_to_exit(self, timeout: float = 120) -> tuple[int, str]:
+        """Wait for the container to stop; (exit code, log)."""
+        code = self.docker.wait(timeout=timeout)["StatusCode"]
+        return code, self.logs()
+
+    def remove(self) -> None:
+        self.docker.remove(force=True)
+
+
+def make_ssh_mount(tmp: Path, facts: StackFacts) -> Path:
+    """Like `~/.ssh:/tmp/.ssh:ro` on a deployer's machine: a key, its .pub, and a
+    config naming the [SSH] host alias. Modes here are deliberately loose (644):
+    10-mount-ssh.sh must fix them in the copy."""
+    d = tmp / "ssh"
+    d.mkdir()
+    key = d / "id_ed25519"
+    shutil.copyfile(facts.ssh_key, key)
+    pub = Path(str(facts.ssh_key) + ".pub")
+    if pub.exists():
+        shutil.copyfile(pub, d / "id_ed25519.pub")
+    if facts.known_hosts and facts.known_hosts.exists():
+        shutil.copyfile(facts.known_hosts, d / "known_hosts")
+    (d / "config").write_text(
+        f"Host {SSH_ALIAS}\n"
+        f"    HostName {facts.ssh_host}\n"
+        f"    User {facts.ssh_user}\n"
+        "    IdentityFile ~/.ssh/id_ed25519\n")
+    for f in d.iterdir():
+        f.chmod(0o644)
+    d.chmod(0o755)
+    return d
+
+
+def make_overrides(tmp: Path) -> Path:
+    """The runtime layer directory: Slurm paths of the test cluster. Files are added
+    and removed by tests while the worker runs."""
+    d = tmp / "overrides.d"
+    d.mkdir()
+    d.chmod(0o755)
+    body = "[SLURM]\n" + "".join(f"{k}={v}\n" for k, v in SLURM_PATHS.items())
+    (d / "10-test-cluster.ini").write_text(body)
+    return d
+
+
+def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> dict:
+    env = {
+        "CONFIG_omero_master_host": facts.master,
+        "OMERO_WORKER_NAME": name,
+        "SQLALCHEMY_URL": facts.sqlalchemy_url,
+        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "OMERO_ICEGRID_ADMIN_USER": facts.admin_user,
+        "OMERO_ICEGRID_ADMIN_PASSWORD": facts.admin_password,
+        "HTTPS_PROXY": HTTPS_PROXY,
+        "NO_PROXY": "localhost,database,master",
+        "SECRET_TOKEN": SECRET_TOKEN,
+        "BIOMERO_DB_WAIT_SECONDS": "60",
+    }
+    env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def start_worker(stack, image: str, facts: StackFacts, *, name: str = WORKER_NAME,
+                 env: dict | None = None, mounts: dict | None = None,
+                 command: list[str] | None = None) -> Worker:
+    """docker run, the compose way; mounts as {container_path: host_path} (the SSH
+    mount read-only, as upstream mounts it)."""
+    mounts = mounts or {}
+    container = stack.container(image, name=f"{name}-{uuid.uuid4().hex[:6]}",
+                                aliases=[name], service="worker")
+    container.with_kwargs(hostname=name)
+    for key, value in (env or {}).items():
+        container.with_env(key, value)
+    for inside, host in mounts.items():
+        container.with_volume_mapping(str(host), inside, "ro" if inside == SSH_MOUNT else "rw")
+    if command:
+        container.with_command(command)
+    container.start()
+    return Worker(container, dict(mounts))
+
+
+def run_to_exit(stack, image, facts, *, timeout=120, **kw) -> tuple[int, str, float]:
+    """Start a worker container and wait for it to stop: (exit code, log, seconds)."""
+    t0 = time.monotonic()
+    w = start_worker(stack, image, facts, **kw)
+    try:
+        code, log = w.run_to_exit(timeout)
+        return code, log, time.monotonic() - t0
+    finally:
+        w.remove()
