@@ -80,14 +80,14 @@ class Doctor:
 
     # -- checks ----------------------------------------------------------------
     def check_config(self) -> Result:
-        result, errors, warnings = runtime_config.merge_and_check(self.env)
+        merged_now, errors, warnings = runtime_config.merge_and_check(self.env)
         if errors:
             return Result(FAIL, "invalid layer(s):\n" + "\n".join(errors))
         merged = layout.merged_path(self.env)
         if not merged.exists():
             return Result(FAIL, f"{merged} missing: the start-up config step did not run")
         notes = []
-        if merged.read_text() != result.text:
+        if merged.read_text() != merged_now.result.text:
             notes.append(f"{merged} is older than its layers (re-merged at the next script "
                          f"run, or run `python -m biomero_worker config refresh`)")
         n = sum(lay.present() for lay in layout.layers(self.env))
@@ -96,9 +96,10 @@ class Doctor:
         if chosen and not layout.reads_merged(chosen, self.env):
             detail += (f"; {layout.CONFIG_FILE_VAR}={chosen} is the web admin's layer "
                        f"(scripts read {merged})")
+        extra = "\n".join(warnings + merged_now.notes)
         if notes:
-            return Result(WARN, detail + "; " + "; ".join(notes))
-        return Result(OK, detail)
+            return Result(WARN, detail + "; " + "; ".join(notes) + ("\n" + extra if extra else ""))
+        return Result(OK, detail + ("\n" + extra if extra else ""))
 
     def check_ssh_keys(self) -> Result:
         d = self.home / ".ssh"

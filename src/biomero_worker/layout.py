@@ -70,6 +70,12 @@ def status_path(environ=None) -> Path:
     return merged.with_name(merged.name + ".status.json")
 
 
+def webadmin_state_path(environ=None) -> Path:
+    """What the worker last saw of the web admin's file (see webadmin)."""
+    merged = merged_path(environ)
+    return merged.with_name(merged.name + ".webadmin.json")
+
+
 def lock_path(environ=None) -> Path:
     merged = merged_path(environ)
     return merged.with_name(merged.name + ".lock")

@@ -71,6 +71,7 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     merged: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def legacy_conflicts(result, legacy: Path) -> list[str]:
@@ -93,28 +94,57 @@ def legacy_conflicts(result, legacy: Path) -> list[str]:
     return problems
 
 
-def merge(environ=None):
-    """Merge the present layers (config_merge.merge_layers; raises ConfigError)."""
-    from config_merge import merge_layers
+@dataclass
+class Merge:
+    """A merge of the worker's layers, with what became of the web admin's file."""
+    result: object  # config_merge.MergeResult
+    webadmin: object | None = None  # webadmin.Verdicts, when that file is present
+    notes: list[str] = field(default_factory=list)  # the web admin's edits, for people
+    warnings: list[str] = field(default_factory=list)
 
-    return merge_layers([str(lay.path) for lay in layout.present_layers(environ)],
-                        strict=strict(environ))
+
+def merge_worker(environ=None) -> Merge:
+    """Merge the present layers; the web admin's file contributes only its edits
+    (webadmin). Raises config_merge.ConfigError."""
+    from config_merge import merge_parsed, read_layers
+
+    from . import webadmin
+
+    lays = layout.present_layers(environ)
+    admin = [lay for lay in lays if lay.role == "WEBADMIN"]
+    parsed = read_layers([str(lay.path) for lay in lays])  # every bad line at once
+    if not admin:
+        return Merge(merge_parsed(parsed, strict=strict(environ)))
+    lower, admin_file = parsed[:-1], parsed[-1]
+    lower_result = merge_parsed(lower)
+    state = webadmin.read_state(layout.webadmin_state_path(environ))
+    edits, verdicts = webadmin.select_edits(admin_file, lower_result, state)
+    path = str(admin[0].path)
+    return Merge(merge_parsed(lower + [edits], strict=strict(environ)), verdicts,
+                 webadmin.describe(verdicts, lower_result, path),
+                 webadmin.tombstone_warnings(verdicts, path))
+
+
+def merge(environ=None):
+    """The merged result (config_merge.MergeResult; raises ConfigError)."""
+    return merge_worker(environ).result
 
 
 def merge_and_check(environ=None):
-    """Merge and validate the present layers. Returns (result, errors, warnings)."""
+    """Merge and validate the present layers. Returns (merge, errors, warnings);
+    merge is None when the layers cannot be merged."""
     from config_merge import ConfigError, check
 
     try:
-        result = merge(environ)
+        merged = merge_worker(environ)
     except ConfigError as exc:
         return None, [str(d) for d in exc.diagnostics], []
-    errors, warnings = check(result)
+    errors, warnings = check(merged.result)
     errors = [str(d) for d in errors]
     legacy = layout.layer_path("LEGACY", environ)
     if legacy.exists():
-        errors += legacy_conflicts(result, legacy)
-    return result, errors, [str(w) for w in result.warnings + warnings]
+        errors += legacy_conflicts(merged.result, legacy)
+    return merged, errors, [str(w) for w in merged.result.warnings + warnings] + merged.warnings
 
 
 def read_status(environ=None) -> dict:
@@ -130,7 +160,7 @@ def _recorded(status: dict, fp: str, merged: Path) -> Outcome | None:
         return None
     return Outcome(ok=status.get("ok", False), changed=False,
                    errors=status.get("errors", []), warnings=status.get("warnings", []),
-                   merged=merged)
+                   merged=merged, notes=status.get("notes", []))
 
 
 def refresh(environ=None, force: bool = False) -> Outcome:
@@ -148,21 +178,26 @@ def refresh(environ=None, force: bool = False) -> Outcome:
         status = read_status(environ)
         if not force and (done := _recorded(status, fp, merged)):
             return done
-        result, errors, warnings = merge_and_check(environ)
+        done, errors, warnings = merge_and_check(environ)
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        notes = done.notes if done else []
         data = {"fingerprint": fp, "checked_at": now,
                 "layers": [str(lay.path) for lay in lays],
-                "errors": errors, "warnings": warnings, "ok": not errors,
+                "errors": errors, "warnings": warnings, "notes": notes, "ok": not errors,
                 "merged_at": status.get("merged_at") if errors else now}
         changed = False
         if not errors:
             old = merged.read_text() if merged.exists() else None
-            if old != result.text:
-                write_atomic(merged, result.text)
+            if old != done.result.text:
+                write_atomic(merged, done.result.text)
                 changed = True
+            if done.webadmin is not None:
+                from . import webadmin
+
+                webadmin.write_state(layout.webadmin_state_path(environ), done.webadmin)
         write_atomic(layout.status_path(environ), json.dumps(data, indent=1) + "\n")
         return Outcome(ok=not errors, changed=changed, errors=errors, warnings=warnings,
-                       merged=merged)
+                       merged=merged, notes=notes)
 
 
 # -- command line (python -m biomero_worker config ...) -----------------------------
@@ -182,6 +217,8 @@ def cmd_refresh(args, out, err) -> int:
               f"{outcome.merged} left unchanged", file=err)
         return 1
     if not args.quiet:
+        for line in outcome.notes:
+            print(line, file=out)
         what = "written" if outcome.changed else "unchanged"
         present = len(layout.present_layers())
         print(f"slurm-config: {outcome.merged} {what} ({present} layers present)", file=out)
@@ -203,7 +240,7 @@ def cmd_status(args, out, err) -> int:
           f"merged_at={status.get('merged_at')}", file=out)
     for line in status.get("errors", []):
         print(f"error: {line}", file=out)
-    for line in status.get("warnings", []):
+    for line in status.get("warnings", []) + status.get("notes", []):
         print(line, file=out)
     return 0 if status.get("ok") else 1
 
@@ -212,12 +249,14 @@ def cmd_explain(args, out, err) -> int:
     from config_merge import ConfigError, explain
 
     try:
-        result = merge()
+        merged = merge_worker()
     except ConfigError as exc:
         for d in exc.diagnostics:
             print(d, file=err)
         return 1
-    print(explain(result, args.target), file=out)
+    print(explain(merged.result, args.target), file=out)
+    for line in merged.notes:
+        print(line, file=out)
     return 0
 
 

@@ -40,7 +40,7 @@ exit 0 ok, 1 invalid input or failed validation, 2 usage error.
 
 from .diagnostics import ConfigError, Diagnostic
 from .explain import explain
-from .merge import MergeResult, merge_layers, merge_parsed
+from .merge import MergeResult, merge_layers, merge_parsed, read_layers
 from .output import write_atomic
 from .provenance import Event, Provenance
 from .syntax import parse_text, read_layer_file
@@ -55,6 +55,7 @@ __all__ = [
     "explain",
     "merge_layers",
     "merge_parsed",
+    "read_layers",
     "parse_text",
     "read_layer_file",
     "check",

@@ -42,18 +42,24 @@ def merge_layers(paths: list[str | Path], strict: bool = False) -> MergeResult:
     Raises ConfigError listing every malformed line of every file, or, when strict,
     every tombstone that deleted nothing.
     """
-    files = expand_layers(paths)
+    with _no_cyclic_gc():
+        return merge_parsed(read_layers(paths), strict=strict)
+
+
+def read_layers(paths: list[str | Path]) -> list[LayerFile]:
+    """Read layer paths (files, or directories of *.ini) in order; raises ConfigError
+    listing every malformed line of every file."""
     parsed: list[LayerFile] = []
     errors: list[Diagnostic] = []
     with _no_cyclic_gc():
-        for path in files:
+        for path in expand_layers(paths):
             try:
                 parsed.append(read_layer_file(path))
             except ConfigError as exc:
                 errors += exc.diagnostics
-        if errors:
-            raise ConfigError(errors)
-        return merge_parsed(parsed, strict=strict)
+    if errors:
+        raise ConfigError(errors)
+    return parsed
 
 
 @contextmanager
