@@ -16,6 +16,18 @@
 # through here, see exactly what the node sees.
 set -euo pipefail
 
+# Upstream's external-worker script (99-run-external.sh, mounted over
+# /startup/99-run.sh by its client compose file) starts the node with OMERO.server's
+# templates and `omero node`, which this image does not have: it would fail somewhere
+# obscure. This image configures an external worker itself; say so, once.
+if grep -Eqs 'etc/templates/ice\.config|omero node .*start --foreground' /startup/99-run.sh; then
+  echo "entrypoint: /startup/99-run.sh is upstream's external-worker script, which needs" \
+    "OMERO.server's files this image does not have: remove that mount and set" \
+    "OMERO_WORKER_PUBLISHED_HOST (the address the master reaches this worker at) and" \
+    "OMERO_WORKER_PORT (the port published for it); not starting" >&2
+  exit 1
+fi
+
 scripts=()
 for f in /startup/*; do
   if [ -f "$f" ] && [ -x "$f" ]; then

@@ -47,6 +47,15 @@ lock: $(LOCK_VENV)/.installed ## Re-resolve docker/*.in into the hash-pinned doc
 lock-upgrade: LOCK_FLAGS = --upgrade
 lock-upgrade: lock ## Re-resolve the locks to the newest versions the .in files allow
 
+# ---- what biomero reads ------------------------------------------------------
+# config_merge's validator knows what biomero's from_config reads from this file,
+# which the image's biomero writes itself (an image test fails when it is stale).
+.PHONY: biomero-reads
+biomero-reads: image ## Regenerate src/config_merge/biomero_reads.json from the image's biomero
+	docker run --rm --entrypoint python $(WORKER_IMAGE) -m biomero_worker biomero-reads \
+	  > src/config_merge/biomero_reads.json.part
+	mv src/config_merge/biomero_reads.json.part src/config_merge/biomero_reads.json
+
 # ---- benchmark ---------------------------------------------------------------
 .PHONY: bench-image
 bench-image: base $(VENV_STAMP) ## Image sizes, one-stage comparison, cold/no-op/config-only build times

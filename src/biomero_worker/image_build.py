@@ -2,7 +2,8 @@
 (``python -m biomero_worker prepare-image``): the runtime layout's directories with
 their owners, the image's config layers copied in and baked into the merged file
 through the same validated path as every start (``runtime_config.refresh``), the
-``/etc/slurm-config.ini`` link, and the script hook's ``.pth`` in the venv.
+and the script hook's ``.pth`` in the venv. Nothing is put at /etc/slurm-config.ini:
+that path is a deployer's layer (upstream's documented override mount).
 
 A layer that does not validate fails the build with FILE:LINE, as it would stop
 the container."""
@@ -45,13 +46,9 @@ def prepare(config_src: Path, owner: str, log=print) -> int:
               layout.lock_path(environ)):
         shutil.chown(f, owner, owner)
         f.chmod(0o644)
-    if layout.ETC_LINK.is_symlink() or layout.ETC_LINK.exists():
-        layout.ETC_LINK.unlink()
-    layout.ETC_LINK.symlink_to(layout.merged_path(environ))
     pth = Path(sysconfig.get_path("purelib")) / script_env_hook.PTH_NAME
     pth.write_text(script_env_hook.PTH_LINE)
-    log(f"prepare-image: layout ready; {layout.ETC_LINK} -> {layout.merged_path(environ)}; "
-        f"script hook {pth}")
+    log(f"prepare-image: layout ready; merged {layout.merged_path(environ)}; script hook {pth}")
     return 0
 
 
@@ -61,7 +58,7 @@ def cmd_prepare(args, out, err) -> int:
 
 def add_commands(sub) -> None:
     p = sub.add_parser("prepare-image", help="(image build only) directories, config "
-                       "bake, /etc/slurm-config.ini link, script hook")
+                       "bake, script hook")
     p.add_argument("--config-from", required=True,
                    help="directory holding the repository's config/base and config/overrides")
     p.add_argument("--owner", required=True, help="the node's user")

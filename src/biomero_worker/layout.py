@@ -8,13 +8,16 @@ the image tests assert.
 Config layers, in merge order (each may be absent except the base):
   BASE               the image's config/base
   IMAGE_OVERRIDES    the image's config/overrides (a directory of *.ini)
+  ETC                /etc/slurm-config.ini: biomero's first default path, where
+                     upstream's docs mount a deployer's override file (the image
+                     ships none there)
   LEGACY             /OMERO/slurm-config.ini (biomero's second default path)
   RUNTIME_OVERRIDES  /etc/biomero/overrides.d (a mounted directory of *.ini)
   WEBADMIN           the web admin's file (upstream mounts it at
                      /opt/omero/server/slurm-config.ini, biomero's ~/slurm-config.ini)
-merged into MERGED, which ETC_LINK (/etc/slurm-config.ini, biomero's first default
-path) points at and which biomero reads alone (its authoritative-file mode, via
-BIOMERO_SLURM_CONFIG_FILE). Every layer path can be moved with an environment
+merged into MERGED, in the worker's state directory where no mount lands, which
+biomero reads alone (its authoritative-file mode: BIOMERO_SLURM_CONFIG_FILE names it
+in the image's environment and in every script's). Every layer path can be moved with an environment
 variable ``BIOMERO_CONFIG_<ROLE>`` (e.g. ``BIOMERO_CONFIG_RUNTIME_OVERRIDES``).
 
 A deployer who sets ``BIOMERO_SLURM_CONFIG_FILE`` to another file (upstream's habit:
@@ -35,7 +38,6 @@ OMERODIR = HOME / "OMERO.server"
 VENV = HOME / "venv3"
 CONFIG_DIR = HOME / "config"  # the image's layers and *.omero files
 STATE_DIR = Path("/var/lib/biomero-worker")  # written at run time by the worker
-ETC_LINK = Path("/etc/slurm-config.ini")
 OMERO_DATA = Path("/OMERO")
 SSH_MOUNT = Path("/tmp/.ssh")  # upstream: "$HOME/.ssh:/tmp/.ssh:ro"
 
@@ -44,6 +46,7 @@ CONFIG_FILE_VAR = "BIOMERO_SLURM_CONFIG_FILE"
 LAYER_DEFAULTS = {
     "BASE": CONFIG_DIR / "base",
     "IMAGE_OVERRIDES": CONFIG_DIR / "overrides",
+    "ETC": Path("/etc/slurm-config.ini"),
     "LEGACY": OMERO_DATA / "slurm-config.ini",
     "RUNTIME_OVERRIDES": Path("/etc/biomero/overrides.d"),
     "WEBADMIN": HOME / "slurm-config.ini",
@@ -83,7 +86,7 @@ def lock_path(environ=None) -> Path:
 
 def reads_merged(value: str | None, environ=None) -> bool:
     """Whether BIOMERO_SLURM_CONFIG_FILE=VALUE makes biomero read the merged file."""
-    return bool(value) and value in (str(merged_path(environ)), str(ETC_LINK))
+    return bool(value) and value == str(merged_path(environ))
 
 
 def webadmin_path(environ=None) -> Path:
@@ -95,7 +98,9 @@ def webadmin_path(environ=None) -> Path:
     if explicit:
         return Path(explicit)
     deployer = environ.get(CONFIG_FILE_VAR)
-    if deployer and not reads_merged(deployer, environ):
+    # the /etc file is a layer of its own (ETC), not the web admin's
+    if deployer and not reads_merged(deployer, environ) \
+            and deployer != str(LAYER_DEFAULTS["ETC"]):
         return Path(deployer)
     return LAYER_DEFAULTS["WEBADMIN"]
 
@@ -136,7 +141,7 @@ def describe(environ=None) -> list[str]:
 def named_paths(environ=None) -> dict[str, Path]:
     """Every path by name, for shell scripts (``python -m biomero_worker paths``)."""
     fixed = {"HOME": HOME, "OMERODIR": omerodir(environ), "VENV": VENV,
-             "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR, "ETC_LINK": ETC_LINK,
+             "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR,
              "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT,
              "MERGED": merged_path(environ)}
     return {**fixed, **{lay.role: lay.path for lay in layers(environ)}}

@@ -75,8 +75,9 @@ class Outcome:
 
 
 def legacy_conflicts(result, legacy: Path) -> list[str]:
-    """Keys or sections that /OMERO/slurm-config.ini defines and a later layer's
-    tombstone deletes: biomero, reading that file raw, would bring them back."""
+    """Keys or sections that one of biomero's default files (/etc/slurm-config.ini,
+    /OMERO/slurm-config.ini) defines and a later layer's tombstone deletes: biomero,
+    reading that file raw, would bring them back."""
     legacy_s = str(legacy)
     problems = []
     for (section, key), events in result.provenance.keys.items():
@@ -141,9 +142,10 @@ def merge_and_check(environ=None):
         return None, [str(d) for d in exc.diagnostics], []
     errors, warnings = check(merged.result)
     errors = [str(d) for d in errors]
-    legacy = layout.layer_path("LEGACY", environ)
-    if legacy.exists():
-        errors += legacy_conflicts(merged.result, legacy)
+    for role in ("ETC", "LEGACY"):
+        default_file = layout.layer_path(role, environ)
+        if default_file.is_file():
+            errors += legacy_conflicts(merged.result, default_file)
     return merged, errors, [str(w) for w in merged.result.warnings + warnings] + merged.warnings
 
 

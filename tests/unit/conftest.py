@@ -51,6 +51,7 @@ def worker_layout(tmp_path, monkeypatch):
     paths = {
         "BASE": tmp_path / "base" / "slurm-config.ini",
         "IMAGE_OVERRIDES": tmp_path / "overrides",
+        "ETC": tmp_path / "etc" / "slurm-config.ini",
         "LEGACY": tmp_path / "OMERO" / "slurm-config.ini",
         "RUNTIME_OVERRIDES": tmp_path / "overrides.d",
         "WEBADMIN": tmp_path / "home" / "slurm-config.ini",

@@ -19,11 +19,12 @@ def test_defaults_are_upstreams_mounts():
     found = roles({})
     assert found["WEBADMIN"] == Path("/opt/omero/server/slurm-config.ini")
     assert found["LEGACY"] == Path("/OMERO/slurm-config.ini")
-    assert list(found) == ["BASE", "IMAGE_OVERRIDES", "LEGACY", "RUNTIME_OVERRIDES",
+    assert found["ETC"] == Path("/etc/slurm-config.ini")
+    assert list(found) == ["BASE", "IMAGE_OVERRIDES", "ETC", "LEGACY", "RUNTIME_OVERRIDES",
                            "WEBADMIN"]
 
 
-@pytest.mark.parametrize("value", [str(layout.ETC_LINK), str(layout.MERGED_DEFAULT)])
+@pytest.mark.parametrize("value", [str(layout.LAYER_DEFAULTS["ETC"]), str(layout.MERGED_DEFAULT)])
 def test_config_file_variable_naming_the_merged_file_changes_no_layer(value):
     assert roles({layout.CONFIG_FILE_VAR: value}) == roles({})
 

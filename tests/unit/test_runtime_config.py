@@ -95,3 +95,18 @@ def test_explain_over_the_runtime_layers(worker_layout, capsys):
     assert "(deleted)" in out and f"{site}:2" in out and "!stardist*" in out
 
 
+
+
+def test_a_deployers_etc_file_is_a_layer_right_after_the_images(worker_layout):
+    """Upstream documents `./slurm-config-override.ini:/etc/slurm-config.ini:ro`: a
+    layer right after the image's own, before the runtime overrides."""
+    worker_layout["ETC"].parent.mkdir()
+    worker_layout["ETC"].write_text("[SSH]\nhost=from-etc\n[SLURM]\nslurm_data_path=/etc-data\n")
+    worker_layout["RUNTIME_OVERRIDES"].mkdir()
+    (worker_layout["RUNTIME_OVERRIDES"] / "10-site.ini").write_text("[SSH]\nhost=from-site\n")
+    out = runtime_config.refresh()
+    assert out.ok, out.errors
+    cfg = read(worker_layout["MERGED"])
+    assert cfg.get("SSH", "host") == "from-site" and cfg.get("SLURM", "slurm_data_path") == "/etc-data"
+    roles = [lay.role for lay in runtime_config.layout.present_layers()]
+    assert roles.index("ETC") == roles.index("IMAGE_OVERRIDES") + 1

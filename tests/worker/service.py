@@ -10,6 +10,7 @@ to failing tests, every exec bounded in time.
 from __future__ import annotations
 
 import shutil
+import textwrap
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -184,3 +185,37 @@ def run_to_exit(stack, image, facts, *, timeout=120, **kw) -> tuple[int, str, fl
         return code, log, time.monotonic() - t0
     finally:
         w.remove()
+
+
+# Runs a script the way the Processor does: omero-py's real ProcessI (with the
+# venv's script_env hook), its real make_env/activate/Popen; prints the script's
+# stdout, then its stderr after a marker.
+PROCESSI_RUNNER = """
+import logging, sys, threading, time, types
+logging.getLogger("script_env").addHandler(logging.StreamHandler(sys.stdout))
+import omero.processor as P
+ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
+p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
+p.script_path.write_text({script!r})
+p.activate()
+deadline = time.time() + 300
+while p.popen.poll() is None and time.time() < deadline:
+    time.sleep(0.1)
+rc = p.popen.returncode
+p.stdout.close(); p.stderr.close()
+print(p.stdout_path.text())
+print("---stderr---")
+print(p.stderr_path.text())
+print("---rc=%d---" % rc)
+"""
+
+
+def run_script(worker: Worker, script: str, env=None) -> str:
+    """Launch SCRIPT through omero-py's ProcessI in the worker; its stdout (the
+    Processor's log lines included), asserting it exited 0."""
+    code, out = worker.exec(
+        ["bash", "-c", 'cd "$OMERODIR" && exec python -c "$RUNNER"'],
+        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script)), **(env or {})})
+    assert code == 0, out
+    assert "---rc=0---" in out, out
+    return out.split("---stderr---")[0]

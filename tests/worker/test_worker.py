@@ -21,6 +21,7 @@ from tests.worker.service import (
     WORKER_NAME,
     make_overrides,
     make_ssh_mount,
+    run_script,
     run_to_exit,
     start_worker,
     worker_environment,
@@ -30,38 +31,6 @@ from biomero_worker import layout
 
 OMERODIR = str(layout.OMERODIR)
 MERGED = str(layout.MERGED_DEFAULT)
-
-# Runs a script the way the Processor does: omero-py's real ProcessI (with the
-# venv's script_env hook), its real make_env/activate/Popen; prints the script's
-# stdout, then its stderr after a marker.
-PROCESSI_RUNNER = """
-import logging, sys, threading, time, types
-logging.getLogger("script_env").addHandler(logging.StreamHandler(sys.stdout))
-import omero.processor as P
-ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
-p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
-p.script_path.write_text({script!r})
-p.activate()
-deadline = time.time() + 300
-while p.popen.poll() is None and time.time() < deadline:
-    time.sleep(0.1)
-rc = p.popen.returncode
-p.stdout.close(); p.stderr.close()
-print(p.stdout_path.text())
-print("---stderr---")
-print(p.stderr_path.text())
-print("---rc=%d---" % rc)
-"""
-
-
-def run_script(worker, script: str, env=None) -> str:
-    code, out = worker.exec(
-        ["bash", "-c", 'cd "$OMERODIR" && exec python -c "$RUNNER"'],
-        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script)), **(env or {})})
-    assert code == 0, out
-    assert "---rc=0---" in out, out
-    return out.split("---stderr---")[0]
-
 
 # Lists the configured workflows with biomero's own from_config(); only the GitHub
 # descriptor fetch (init_workflows) is replaced, since CI has no GitHub access.
