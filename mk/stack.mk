@@ -1,7 +1,9 @@
 # The test stack: PostgreSQL, a Slurm cluster behind SSH and an IceGrid
 # registry, as images built here FROM $(BASE_IMAGE) (no registry is reachable)
 # and started by the pytest fixtures in tests/stack/ (or by hand: stack-up).
-STACK_SERVICES := postgres slurm icegrid
+# One service per image directory (tests/stack/images/<service>, with its module
+# tests/stack/services/<service>.py): the directories are the list.
+STACK_SERVICES := $(notdir $(patsubst %/Dockerfile,%,$(wildcard tests/stack/images/*/Dockerfile)))
 # STACK_IMAGE_PREFIX, STACK_IMAGE_TAG: build.env.
 STACK_STAMP_DIR := $(BUILD_DIR)/stack
 STACK_STAMPS := $(STACK_SERVICES:%=$(STACK_STAMP_DIR)/%.stamp)

@@ -1,42 +1,29 @@
 """Session-scoped fixtures: real PostgreSQL, Slurm and IceGrid next to the tests.
 
-Public API (registered for every suite by tests/conftest.py):
+Registered for every suite by tests/conftest.py:
 
-``stack``            the session's ``tests.stack.stack.Stack``: ``.network``,
-                     ``.postgres``, ``.slurm``, ``.registry`` (the objects below,
-                     each started on first access); ``stack.run(...)`` starts
-                     another container (the worker) on the same network; it is
-                     removed at the end and its log attached on failure;
-                     ``stack.track(container)`` attaches the log of a container
-                     started otherwise.
-``stack_network``    name of the user-defined Docker network.
-``postgres``         ``Postgres``: in-network ``database:5432``, ``db``, ``user``,
-                     ``password``, ``url`` (host-reachable), ``sqlalchemy_url``
-                     (``postgresql+psycopg2://…@database:5432/…``), ``connect()``.
-``slurm``            ``Slurm``: in-network ``localslurm``/``slurmctld`` port 22,
-                     ``user`` (slurm), ``private_key``, ``public_key``, ``ssh_dir``
-                     (mountable as the worker's /tmp/.ssh), ``host_port``,
-                     ``ssh(cmd)``, ``exec(cmd, role)``, ``data_volume`` (/data).
-``icegrid_registry`` ``IceGridRegistry``: in-network ``master:4061``, ``locator``,
-                     ``admin_user``/``admin_password``, ``admin(*cmds)`` (runs
-                     ``icegridadmin -e`` in the registry), ``add_application(xml)``.
+``stack``     the session's ``tests.stack.session.Stack``: ``.network_name``,
+              ``.service(name)``, ``.container(...)`` for more containers on the
+              network (the worker), ``.docker`` (docker SDK client)
+one fixture per service (tests/stack/services/*.py, named by its FIXTURE):
+``postgres``, ``slurm``, ``icegrid_registry``; a service starts on first use.
 
-Services start on first use (a suite that needs only PostgreSQL starts only
-PostgreSQL) and are torn down explicitly at session end (no Ryuk). Without a
-Docker engine these fixtures fail — never skip.
+Everything is removed at the end of the session (no Ryuk). A failing test that
+used the stack gets every stack container's log in its report. Without a Docker
+engine these fixtures fail, never skip.
 """
 
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import docker
 import pytest
 
-from tests.stack.stack import IceGridRegistry, Postgres, Slurm, Stack
+from tests.stack import services
+from tests.stack.session import Stack
+from tests.support.build_env import REPO
 
-STACK_FIXTURES = {"stack", "stack_network", "postgres", "slurm", "icegrid_registry"}
 _active: list[Stack] = []
 
 
@@ -45,17 +32,17 @@ def stack_docker() -> docker.DockerClient:
     try:
         client = docker.from_env()
         client.ping()
-    except Exception as e:  # noqa: BLE001 - any failure: no engine to test against
-        pytest.fail(f"a reachable Docker engine is required for these tests: {e}", pytrace=False)
+    except Exception as exc:  # noqa: BLE001 - any failure: no engine to test against
+        pytest.fail(f"a reachable Docker engine is required for these tests: {exc}",
+                    pytrace=False)
     return client
 
 
 @pytest.fixture(scope="session")
 def stack_images(stack_docker) -> None:
     """The images, via make (a no-op under `make test`, which built them first)."""
-    root = Path(__file__).resolve().parents[2]
-    res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=root,
-                         capture_output=True, text=True)
+    res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=REPO,
+                         capture_output=True, text=True, timeout=1800)
     if res.returncode != 0:
         pytest.fail(f"make stack-images failed:\n{res.stdout}\n{res.stderr}", pytrace=False)
 
@@ -71,24 +58,19 @@ def stack(stack_docker, stack_images, tmp_path_factory):
         s.down()
 
 
-@pytest.fixture(scope="session")
-def stack_network(stack: Stack) -> str:
-    return stack.network
+def _service_fixture(name: str):
+    @pytest.fixture(scope="session", name=services.module(name).FIXTURE)
+    def handle(stack):
+        return stack.service(name)
+
+    handle.__doc__ = services.module(name).__doc__
+    return handle
 
 
-@pytest.fixture(scope="session")
-def postgres(stack: Stack) -> Postgres:
-    return stack.postgres
+for _name in services.names():
+    globals()[f"_fixture_{_name}"] = _service_fixture(_name)
 
-
-@pytest.fixture(scope="session")
-def slurm(stack: Stack) -> Slurm:
-    return stack.slurm
-
-
-@pytest.fixture(scope="session")
-def icegrid_registry(stack: Stack) -> IceGridRegistry:
-    return stack.registry
+STACK_FIXTURES = {"stack"} | {services.module(n).FIXTURE for n in services.names()}
 
 
 @pytest.hookimpl(hookwrapper=True)

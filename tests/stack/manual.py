@@ -5,9 +5,9 @@
     python -m tests.stack.manual down     # make stack-down
     python -m tests.stack.manual bench --runs 3 --out bench/results/stack.md
 
-Same code as the pytest fixtures (tests/stack/stack.py). The manual stack is
-the session ``manual``: network ``biomero-stack-manual``; its SSH key and a
-state file (mode 600, holds the passwords) are under .build/stack/manual/.
+Same code as the pytest fixtures (tests/stack/session.py and services/). The
+manual stack is the session ``manual``: network ``biomero-stack-manual``; its SSH
+key and a state file (mode 600, holds the passwords) are under .build/stack/manual/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import shlex
 import shutil
 import statistics
 import sys
@@ -27,61 +26,26 @@ from pathlib import Path
 
 import docker
 
-from tests.stack.stack import LABEL, SLURM_NODES, Stack, down, image
+from tests.stack import services
+from tests.stack.session import LABEL, Stack, down
+from tests.support.build_env import REPO, stack_image
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKDIR = ROOT / ".build" / "stack" / "manual"
+WORKDIR = REPO / ".build" / "stack" / "manual"
 SESSION = "manual"
 
 
-def describe(stack: Stack) -> dict:
-    pg, slurm, reg = stack.postgres, stack.slurm, stack.registry
-    return {
-        "network": stack.network,
-        "postgres": {
-            "in_network": f"{pg.host}:{pg.port}", "db": pg.db, "user": pg.user,
-            "password": pg.password, "url": pg.url, "sqlalchemy_url": pg.sqlalchemy_url,
-        },
-        "slurm": {
-            "in_network": f"{slurm.host}:{slurm.port} (also slurmctld)", "user": slurm.user,
-            "private_key": str(slurm.private_key), "ssh_dir": str(slurm.ssh_dir),
-            "host_port": slurm.host_port, "data_volume": slurm.data_volume,
-            "ssh": shlex.join([
-                "ssh", "-i", str(slurm.private_key), "-p", str(slurm.host_port),
-                "-o", f"UserKnownHostsFile={slurm.ssh_dir / 'known_hosts'}",
-                f"{slurm.user}@127.0.0.1"]),
-            "containers": slurm.containers,
-        },
-        "icegrid": {
-            "in_network": f"{reg.host}:{reg.port}", "locator": reg.locator,
-            "admin_user": reg.admin_user, "admin_password": reg.admin_password,
-            "host_port": reg.host_port,
-            "admin": f"docker exec -it {reg.container} icegridadmin "
-                     "--Ice.Config=/etc/icegrid/admin.cfg",
-        },
-    }
+def describe(stack: Stack, handles: dict) -> dict:
+    return {"network": stack.network_name,
+            **{name: services.module(name).describe(h) for name, h in handles.items()}}
 
 
 def print_info(info: dict) -> None:
-    pg, sl, ice = info["postgres"], info["slurm"], info["icegrid"]
-    print(f"""
-Test stack is up on Docker network {info['network']}
-(attach a worker with: docker run --network {info['network']} ...)
-
-PostgreSQL   in-network {pg['in_network']}  db={pg['db']} user={pg['user']}
-             from here:  {pg['url']}
-             worker:     SQLALCHEMY_URL={pg['sqlalchemy_url']}
-Slurm        login node in-network {sl['in_network']}, user {sl['user']}
-             private key {sl['private_key']}
-             ssh dir     {sl['ssh_dir']}  (mount as the worker's /tmp/.ssh)
-             from here:  {sl['ssh']}
-             /data is the volume {sl['data_volume']}
-IceGrid      registry in-network {ice['in_network']}  (locator {ice['locator']})
-             admin {ice['admin_user']} / {ice['admin_password']}  host port {ice['host_port']}
-             {ice['admin']}
-
-Stop it with: make stack-down
-""")
+    print(f"\nTest stack is up on Docker network {info['network']}\n"
+          f"(attach a worker with: docker run --network {info['network']} ...)\n")
+    for name in services.names():
+        for i, (what, how) in enumerate(info[name].items()):
+            print(f"{name if i == 0 else '':12} {what:11} {how}")
+    print("\nStop it with: make stack-down\n")
 
 
 def cmd_up(_args) -> int:
@@ -97,14 +61,14 @@ def cmd_up(_args) -> int:
     stack = Stack(WORKDIR, session=SESSION, client=client)
     try:
         t0 = time.monotonic()
-        stack.up()
+        handles = stack.up()
         took = time.monotonic() - t0
     except Exception:
         for name, log in stack.logs(60):
             print(f"--- {name}\n{log}", file=sys.stderr)
         stack.down()
         raise
-    info = describe(stack)
+    info = describe(stack, handles)
     state.touch(mode=0o600)
     state.write_text(json.dumps(info, indent=2))
     print_info(info)
@@ -114,8 +78,8 @@ def cmd_up(_args) -> int:
 
 def cmd_status(_args) -> int:
     state = WORKDIR / "state.json"
-    client = docker.from_env()
-    running = client.containers.list(all=True, filters={"label": f"{LABEL}={SESSION}"})
+    running = docker.from_env().containers.list(all=True,
+                                                filters={"label": f"{LABEL}={SESSION}"})
     if not running or not state.exists():
         print("The manual stack is not up (make stack-up).")
         return 1
@@ -133,32 +97,23 @@ def cmd_down(_args) -> int:
     return 0
 
 
-def _versions(client) -> dict:
-    v = client.version()
-    return {"engine": v.get("Version", "?"), "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "images": {s: client.images.get(image(s)).short_id for s in
-                       ("postgres", "slurm", "icegrid")}}
-
-
 def cmd_bench(args) -> int:
     client = docker.from_env()
+    names = services.names()
     runs = []
     for i in range(args.runs):
-        stack = Stack(ROOT / ".build" / "stack" / f"bench-{i}", client=client)
+        stack = Stack(REPO / ".build" / "stack" / f"bench-{i}", client=client)
         per_service = {}
 
-        def timed(name, get):
-            get()
+        def timed(name):
+            stack.service(name)
             per_service[name] = time.monotonic() - t0
 
         try:
+            stack.network  # noqa: B018 - outside the clock
             t0 = time.monotonic()
-            with ThreadPoolExecutor(max_workers=3) as pool:
-                futures = [pool.submit(timed, "postgres", lambda: stack.postgres),
-                           pool.submit(timed, "slurm", lambda: stack.slurm),
-                           pool.submit(timed, "icegrid", lambda: stack.registry)]
-                for f in futures:
+            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+                for f in [pool.submit(timed, n) for n in names]:
                     f.result()
             total = time.monotonic() - t0
         finally:
@@ -171,31 +126,25 @@ def cmd_bench(args) -> int:
               + " ".join(f"{k}={v:.1f}s" for k, v in per_service.items())
               + f" (teardown {teardown:.1f} s)")
 
-    meta = _versions(client)
-    command = "make bench-stack  # = " + " ".join(
-        [".venv/bin/python -m tests.stack.manual", *sys.argv[1:]])
-    cols = ["total", "postgres", "slurm", "icegrid", "teardown"]
+    version = client.version()
+    images = ", ".join(f"{n} {client.images.get(stack_image(n)).short_id}" for n in names)
+    cols = ["total", *names, "teardown"]
     lines = [
-        "# Test stack: cold start",
-        "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with:",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        "Each run starts the whole stack from nothing but the built images (new",
-        "network, volumes, containers, keys; PostgreSQL initdb, MariaDB + slurmdbd,",
-        f"slurmctld + sshd, {len(SLURM_NODES)} slurmd, IceGrid registry), all three services",
-        "in parallel, and stops the clock when every readiness check passes:",
-        "PostgreSQL accepts a login; `scontrol ping` answers, `sinfo` shows every node",
-        "idle and an SSH login with the session key works; the IceGrid admin",
-        "account answers `registry list`. Teardown (remove everything) is timed apart.",
-        "",
-        f"Machine: {meta['cpus']} CPUs, Docker Engine {meta['engine']}, Python {meta['python']},"
-        f" load average {os.getloadavg()[0]:.1f} at the end (other work shares the machine);"
-        f" images {', '.join(f'{k} {v}' for k, v in meta['images'].items())}.",
-        "",
+        "# Test stack: cold start", "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with:", "", "```",
+        "make bench-stack  # = " + " ".join([".venv/bin/python -m tests.stack.manual",
+                                            *sys.argv[1:]]),
+        "```", "",
+        "Each run starts the whole stack from nothing but the built images (new network,",
+        "volumes, containers, keys), every service in parallel, and stops the clock when",
+        "each is ready: its containers' HEALTHCHECKs say healthy (PostgreSQL accepts",
+        "connections; slurmdbd answers, the controller answers with every node idle and",
+        "sshd up; the IceGrid admin account answers `registry list`), plus what only the",
+        "host can check (a PostgreSQL login and an SSH login through the published ports).",
+        "Teardown (remove everything) is timed apart.", "",
+        f"Machine: {os.cpu_count()} CPUs, Docker Engine {version.get('Version', '?')}, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the "
+        f"end (other work shares the machine); images {images}.", "",
         "| run | " + " | ".join(f"{c} (s)" for c in cols) + " |",
         "|---|" + "---|" * len(cols),
     ]

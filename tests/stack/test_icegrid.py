@@ -3,11 +3,12 @@ with a generated config registers, and a server placed on it by a descriptor is
 activated and reachable through the registry's locator."""
 
 import secrets
-import time
 
 import pytest
 
-from tests.stack.stack import image
+from tests.support.docker_exec import docker_exec
+from tests.support.build_env import stack_image
+from tests.support.wait import wait_until
 
 DESCRIPTOR = """<icegrid>
   <application name="{app}">
@@ -36,42 +37,32 @@ def node_config(name: str, locator: str) -> str:
     ])
 
 
-def eventually(probe, timeout=30.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
 @pytest.fixture
 def grid_node(stack, icegrid_registry):
     name = f"node-{secrets.token_hex(3)}"
-    container = stack.run(
-        "icegrid-node", image("icegrid"),
-        ["icegridnode", "--Ice.Config=/etc/icegrid/generated.cfg"],
-        name=name, aliases=[name],
-        files={"/etc/icegrid/generated.cfg": node_config(name, icegrid_registry.locator).encode()},
-    )
+    container = (stack.container(stack_image("icegrid"), name=name, aliases=[name],
+                                 service="icegrid-node")
+                 .with_command(["icegridnode", "--Ice.Config=/etc/icegrid/generated.cfg"])
+                 .with_file("/etc/icegrid/generated.cfg",
+                            node_config(name, icegrid_registry.locator).encode()))
+    container.start()
     yield name
-    container.remove(force=True)
+    container.stop()
 
 
 def test_the_registry_has_an_admin_account(icegrid_registry, stack):
     assert icegrid_registry.admin("registry list").check().stdout.split() == ["Master"]
-    container = stack.docker.containers.get(icegrid_registry.container)
-    wrong = container.exec_run([
+    wrong = docker_exec(icegrid_registry.container, [
         "icegridadmin", f"--Ice.Default.Locator={icegrid_registry.instance_name}"
         "/Locator:tcp -h localhost -p 4061", "-u", "admin", "-p", "not-the-password",
-        "-e", "registry list"])
+        "-e", "registry list"], timeout=60)
     assert wrong.exit_code != 0
-    assert b"permission denied" in wrong.output
+    assert "permission denied" in wrong.output
 
 
 def test_a_node_registers_and_a_descriptor_activates_a_server_on_it(icegrid_registry, grid_node):
-    listed = eventually(lambda: grid_node in icegrid_registry.admin("node list").stdout.split())
-    assert listed, icegrid_registry.admin("node list")
+    wait_until(f"the registry to list {grid_node}",
+               lambda: grid_node in icegrid_registry.admin("node list").stdout.split(), 30)
 
     app, server = f"App{secrets.token_hex(3)}", f"Hello{secrets.token_hex(3)}"
     icegrid_registry.add_application(
@@ -81,7 +72,7 @@ def test_a_node_registers_and_a_descriptor_activates_a_server_on_it(icegrid_regi
             return icegrid_registry.admin(f"server state {server}").stdout.strip()
 
         # activation="always": the node starts it as soon as it is deployed.
-        assert eventually(lambda: state().startswith("active")), state()
+        wait_until(f"{server} to be active", lambda: state().startswith("active"), 30)
         endpoints = icegrid_registry.admin(f"adapter endpoints {server}.Hello").check().stdout
         assert "tcp -h" in endpoints
         # A client finds the object through the registry's locator and pings it.

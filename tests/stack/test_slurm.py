@@ -2,13 +2,14 @@
 sbatch, sacct from the accounting database, job output on the shared /data."""
 
 import secrets
-import time
 
 import paramiko
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.stack.stack import HOST_ADDRESS, SLURM_NODES
+from tests.stack.container import HOST_ADDRESS
+from tests.stack.services.slurm import NODES as SLURM_NODES
+from tests.support.wait import wait_until
 
 
 def test_ssh_with_the_session_key_reaches_the_login_node(slurm):
@@ -55,15 +56,12 @@ def test_sbatch_completes_sacct_reports_it_and_output_is_on_data(slurm):
     job = submit.stdout.strip().split(";")[0]
     assert job.isdigit(), submit
 
-    deadline = time.monotonic() + 90
-    state = ""
-    while time.monotonic() < deadline:
-        res = slurm.ssh(f"sacct -n -o JobId,State -X -j {job}").check("sacct")
-        state = res.stdout.split()
-        if state[1:2] in (["COMPLETED"], ["FAILED"], ["CANCELLED"], ["TIMEOUT"]):
-            break
-        time.sleep(1)
-    assert state == [job, "COMPLETED"]
+    def finished():
+        state = slurm.ssh(f"sacct -n -o JobId,State -X -j {job}").check("sacct").stdout.split()
+        return state if state[1:2] in (["COMPLETED"], ["FAILED"], ["CANCELLED"],
+                                       ["TIMEOUT"]) else None
+
+    assert wait_until(f"job {job} to finish", finished, 90, interval=1) == [job, "COMPLETED"]
 
     output = slurm.ssh(f"cat {workdir}/{job}.out").check("read output").stdout.strip()
     assert output in SLURM_NODES

@@ -38,7 +38,11 @@ from biomero import SlurmClient
 SlurmClient.init_workflows = lambda self, force_update=False: None  # no GitHub here
 client = SlurmClient.from_config(config_only=True)
 names = {biomero_reads()["constructor_args"]!r}
-view = {{n: getattr(client, n) for n in names if hasattr(client, n)}}
+def plain(v):  # fabric wraps dict attributes in its DataProxy
+    if hasattr(v, "keys"):
+        return {{k: plain(v[k]) for k in v.keys()}}
+    return [plain(x) for x in v] if isinstance(v, (list, tuple)) else v
+view = {{n: plain(getattr(client, n)) for n in names if hasattr(client, n)}}
 print("VIEW=" + json.dumps(view, sort_keys=True, default=str))
 """
 
@@ -69,7 +73,7 @@ def test_a_web_admin_save_changes_only_the_edit_for_biomero(stack, worker_image,
         after = biomero_view(w)
         changed = {k for k in before if before[k] != after.get(k)}
         assert changed == {"slurm_model_jobs_params"}, (changed, before, after)
-        assert after["slurm_model_jobs_params"]["cellpose"] == [" --mem=20GB"]
+        assert after["slurm_model_jobs_params"]["cellpose"] == [" --mem=20GB"], after
         code, out = w.exec("doctor --only config")
         assert code == 0, out
         assert "web admin edit" in out and "MODELS.cellpose_job_mem (a new setting)" in out, out

@@ -12,6 +12,7 @@ set -euo pipefail
 
 role=${1:-registry}
 log() { echo "stack-icegrid[$role]: $*" >&2; }
+echo "$role" >/run/stack-role  # for the HEALTHCHECK (healthcheck.sh)
 
 case "$role" in
   registry)

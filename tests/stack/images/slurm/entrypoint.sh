@@ -7,6 +7,7 @@ set -euo pipefail
 
 role=${1:?usage: stack-slurm dbd|ctld|node}
 log() { echo "stack-slurm[$role]: $*" >&2; }
+echo "$role" >/run/stack-role  # for the HEALTHCHECK (healthcheck.sh)
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   local secs=$1 what=$2
