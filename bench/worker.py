@@ -22,9 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.image.fixtures import default_image
-from tests.stack.stack import Stack
-from tests.worker.conftest import (
+from tests.stack.session import Stack
+from tests.support.build_env import worker_image
+from tests.support.wait import wait_until
+from tests.worker.service import (
+    RUNTIME_OVERRIDES,
+    SLURM_PATHS,
+    SSH_ALIAS,
+    SSH_MOUNT,
     make_overrides,
     make_ssh_mount,
     stack_facts,
@@ -36,7 +41,7 @@ MAKE_ENV_TIMER = r"""
 import os, sys, threading, time, types, pathlib
 import omero.processor as P
 ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
-layer = pathlib.Path("/etc/biomero/overrides.d/99-bench.ini")
+layer = pathlib.Path(sys.argv[3]) / "99-bench.ini"
 n, out = int(sys.argv[1]), []
 for i in range(n):
     if sys.argv[2] == "changed":
@@ -50,18 +55,10 @@ print("MEDIAN_MS=%.2f" % (1000 * out[len(out) // 2]))
 """
 
 
-def wait_for(pred, timeout=180, interval=0.2):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if pred():
-            return time.monotonic() - t0
-        time.sleep(interval)
-    raise TimeoutError("condition not met")
-
-
 def make_env_ms(worker, mode: str, n: int = 30) -> float:
     env = {"BIOMERO_SCRIPT_ENV_HOOK": "0"} if mode == "off" else {}
-    code, out = worker.exec(["bash", "-c", f'cd "$OMERODIR" && python -c "$T" {n} {mode}'],
+    run = f'cd "$OMERODIR" && python -c "$T" {n} {mode} {RUNTIME_OVERRIDES}'
+    code, out = worker.exec(["bash", "-c", run],
                             env={"T": MAKE_ENV_TIMER, **env})
     line = [ln for ln in out.splitlines() if ln.startswith("MEDIAN_MS=")]
     if code != 0 or not line:
@@ -74,14 +71,14 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", default="bench/results/worker.md")
     args = ap.parse_args(argv)
-    image = default_image()
+    image = worker_image()
     tmp = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     (tmp / "stack").mkdir()
     stack = Stack(tmp / "stack")
     rows, doctor_s, hook = [], [], {}
     try:
-        stack.up()
-        facts = stack_facts(stack)
+        up = stack.up()
+        facts = stack_facts(stack.network_name, up["postgres"], up["slurm"], up["icegrid"])
         for run in range(1, args.runs + 1):
             d = tmp / f"run{run}"
             d.mkdir()
@@ -91,17 +88,16 @@ def main(argv=None) -> int:
             overrides.chmod(0o777)  # the timer below writes a layer from inside
             w = start_worker(stack, image, facts, name=name,
                              env=worker_environment(facts, name=name),
-                             mounts={"/tmp/.ssh": make_ssh_mount(d, facts),
-                                     "/etc/biomero/overrides.d": overrides})
-            wait_for(lambda: "99-run: exec icegridnode" in w.logs())
+                             mounts={SSH_MOUNT: make_ssh_mount(d, facts),
+                                     RUNTIME_OVERRIDES: overrides})
+            w.wait_started()
             ready = time.monotonic() - t0
-            wait_for(lambda: name in stack.registry.admin("node list").stdout)
+            wait_until(f"the registry to list {name}",
+                       lambda: name in up["icegrid"].admin("node list").stdout, 180,
+                       interval=0.2)
             rows.append((run, ready, time.monotonic() - t0))
             if run == 1:
-                paths = " ".join(f"/data/biomero-worker-test/{p}" for p in
-                                 ("data", "singularity_images/workflows",
-                                  "singularity_images/converters", "slurm-scripts"))
-                w.exec(f"ssh localslurm mkdir -p {paths}")
+                w.exec(f"ssh {SSH_ALIAS} mkdir -p " + " ".join(SLURM_PATHS.values()))
                 for _ in range(3):
                     t1 = time.monotonic()
                     code, out = w.exec("doctor")
@@ -110,7 +106,7 @@ def main(argv=None) -> int:
                     doctor_s.append(time.monotonic() - t1)
                 for mode in ("off", "unchanged", "changed"):
                     hook[mode] = make_env_ms(w, mode)
-            w.container.remove(force=True)
+            w.remove()
     finally:
         stack.down()
 

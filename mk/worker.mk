@@ -1,4 +1,4 @@
-# The worker at run time (startup.d, src/worker_*, src/script_env, src/analytics_db).
+# The worker at run time (startup.d, src/biomero_worker).
 # Its tests (tests/worker) need the image and the stack images, which mk/image.mk
 # and mk/stack.mk already add to TEST_PREREQS.
 

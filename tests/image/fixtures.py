@@ -7,29 +7,17 @@ loudly, when that image is missing: the suites that use it cannot run without it
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from tests.support.build_env import worker_image as default_image
-
-
-def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the docker CLI, capturing text output; fail with its stderr."""
-    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"docker {' '.join(args)} exited {proc.returncode}\n"
-            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-        )
-    return proc
+from tests.support.docker_exec import docker
 
 
 @pytest.fixture(scope="session")
 def worker_image() -> str:
     """The worker image's tag; fails when the image was not built."""
     tag = default_image()
-    proc = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True)
+    proc = docker("image", "inspect", tag, check=False, timeout=60)
     if proc.returncode != 0:
         pytest.fail(
             f"worker image {tag} is missing ({proc.stderr.strip()}): build it with `make image`",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.image.fixtures import docker
+from tests.support.docker_exec import docker
 from tests.support import upstream_corpus as corpus
 from tests.support.build_env import REPO
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from biomero_worker import layout
-from tests.image.fixtures import docker
+from tests.support.docker_exec import docker
 from tests.support.build_env import REPO, version
 
 VENV = str(layout.VENV)

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.stack.container import HOST_ADDRESS
 from tests.stack.services.slurm import NODES as SLURM_NODES
+from tests.support.docker_exec import docker
 from tests.support.wait import wait_until
 
 
@@ -86,9 +87,8 @@ def test_no_secret_is_in_the_image_or_the_environment(slurm, stack):
     env = " ".join(ctld.attrs["Config"]["Env"])
     assert munge_key not in env and slurm.public_key.split()[1] not in env
     # A fresh container of the same image, entrypoint bypassed: no key of any kind.
-    listing = stack.docker.containers.run(
-        ctld.image.id, ["bash", "-c", "ls -A /etc/munge /run/secrets; ls /etc/ssh"],
-        entrypoint=[], remove=True).decode().split()
+    listing = docker("run", "--rm", "--entrypoint", "bash", ctld.image.id, "-c",
+                     "ls -A /etc/munge /run/secrets; ls /etc/ssh").stdout.split()
     assert "munge.key" not in listing and "authorized_keys" not in listing
     assert not [f for f in listing if f.startswith("ssh_host_")]
 

@@ -1,4 +1,4 @@
-"""Every exec into a container, bounded in time.
+"""Every exec into a container (and every docker CLI call), bounded in time.
 
 The docker SDK's exec_run has no timeout: a hung command would hang the whole
 session. Here the docker CLI runs the command under a host-side limit; on
@@ -64,3 +64,14 @@ def docker_exec(container: str, command: str | list[str], *, timeout: float = DE
         raise ExecTimeout(f"exec in {container} timed out after {timeout:g} s: {argv[4:]!r}\n"
                           f"{proc.stdout}{proc.stderr}")
     return ExecResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the docker CLI, capturing text output; fail with its stderr."""
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"docker {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        )
+    return proc

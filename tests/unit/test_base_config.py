@@ -76,3 +76,17 @@ def test_readme_example_works_when_pasted_into_a_shell(tmp_path):
     assert not any(key.startswith("stardist") for key in merged.options("MODELS"))
     assert merged.get("MODELS", "cellpose_job_mem") == "20GB"
     assert merged.get("MODELS", "myseg_repo").startswith("https://")
+
+
+def test_validate_accepts_a_workflows_tuning_of_a_base_workflow_and_names_a_gitlab_repo(
+        tmp_path):
+    base = "config/base/slurm-config.ini"
+    tuning = tmp_path / "tuning.ini"
+    tuning.write_text("[WORKFLOWS]\ncellpose_job_mem=20GB\n")
+    proc = run_cli("validate", base, tuning, cwd=ROOT)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    gitlab = tmp_path / "gitlab.ini"
+    gitlab.write_text("[MODELS]\ncellpose_repo=https://gitlab.com/lab/cellpose/tree/v1\n")
+    proc = run_cli("validate", base, gitlab, cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{gitlab}:2: MODELS.cellpose_repo: not a GitHub repository URL")

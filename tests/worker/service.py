@@ -160,8 +160,8 @@ def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> d
 def start_worker(stack, image: str, facts: StackFacts, *, name: str = WORKER_NAME,
                  env: dict | None = None, mounts: dict | None = None,
                  command: list[str] | None = None) -> Worker:
-    """docker run, the compose way; mounts as {container_path: host_path} (the SSH
-    mount read-only, as upstream mounts it)."""
+    """docker run, the compose way; mounts as {container_path: host_path or
+    (host_path, mode)}."""
     mounts = mounts or {}
     container = stack.container(image, name=f"{name}-{uuid.uuid4().hex[:6]}",
                                 aliases=[name], service="worker")
@@ -169,11 +169,15 @@ def start_worker(stack, image: str, facts: StackFacts, *, name: str = WORKER_NAM
     for key, value in (env or {}).items():
         container.with_env(key, value)
     for inside, host in mounts.items():
-        container.with_volume_mapping(str(host), inside, "ro" if inside == SSH_MOUNT else "rw")
+        # the SSH mount read-only, as upstream mounts it; (path, "ro") for others
+        host, mode = host if isinstance(host, tuple) else (host, "ro" if inside == SSH_MOUNT
+                                                           else "rw")
+        container.with_volume_mapping(str(host), inside, mode)
     if command:
         container.with_command(command)
     container.start()
-    return Worker(container, dict(mounts))
+    return Worker(container, {k: (v[0] if isinstance(v, tuple) else v)
+                              for k, v in mounts.items()})
 
 
 def run_to_exit(stack, image, facts, *, timeout=120, **kw) -> tuple[int, str, float]:

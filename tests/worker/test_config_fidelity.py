@@ -116,3 +116,17 @@ def test_upstreams_external_worker_script_stops_with_one_clear_line(
     lines = [ln for ln in logs.splitlines() if "external-worker script" in ln]
     assert len(lines) == 1, logs
     assert "OMERO_WORKER_PUBLISHED_HOST" in lines[0] and "OMERO_WORKER_PORT" in lines[0]
+
+
+def test_a_state_directory_that_cannot_be_written_is_named_as_such(
+        stack, worker_image, facts, tmp_path):
+    """A start-up failure names its real cause: a write error is not an invalid layer."""
+    state = tmp_path / "state"
+    state.mkdir()
+    code, logs, _ = run_to_exit(stack, worker_image, facts, name="rostate",
+                                env=worker_environment(facts, name="rostate"),
+                                mounts={str(layout.STATE_DIR): (state, "ro"),
+                                        RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+    assert code != 0, logs
+    assert f"cannot write {layout.MERGED_DEFAULT}" in logs and "Read-only file system" in logs
+    assert "invalid" not in logs.lower() and "problem(s) in the layers" not in logs
