@@ -4,6 +4,8 @@ rather than hangs when a neighbour is down.
 
   config     the slurm-config layers merge and validate; biomero reads the merged file
   ssh-keys   ~/.ssh is 700, private keys 600, the key ssh would use for [SSH] host exists
+  host-keys  whether biomero's connections verify the cluster's host key (a mounted
+             known_hosts with an entry for it), or accept any key (a warning)
   ssh        `ssh -o BatchMode=yes` to [SSH] host answers (ConnectTimeout)
   slurm      Slurm answers on the login node (sinfo)
   slurm-paths  the [SLURM] paths biomero uses exist on the cluster
@@ -140,6 +142,28 @@ class Doctor:
             return Result(FAIL, "; ".join(problems))
         return Result(OK, f"{d} 700; private: {', '.join(private)} (600)")
 
+    def ssh_target(self) -> tuple[str, str]:
+        """(host name, port) ssh resolves [SSH] host to (through ~/.ssh/config)."""
+        out = self.command(["ssh", "-G", self.ssh_host()]).stdout
+        found = dict(line.split(None, 1) for line in out.splitlines() if " " in line)
+        return found.get("hostname", self.ssh_host()), found.get("port", "22")
+
+    def check_host_keys(self) -> Result:
+        from . import ssh_host_keys
+
+        path = ssh_host_keys.known_hosts(self.env)
+        if not path.is_file():
+            return Result(WARN, f"no {path}: biomero's SSH connections accept any host key "
+                                "(mount a known_hosts with the cluster's key at /tmp/.ssh)")
+        host, port = self.ssh_target()
+        name = host if port == "22" else f"[{host}]:{port}"
+        found = self.command(["ssh-keygen", "-F", name, "-f", str(path)])
+        if found.returncode != 0:
+            return Result(FAIL, f"{path} has no key for {name}: biomero refuses to connect "
+                                "(add the cluster's key: ssh-keyscan)")
+        return Result(OK, f"biomero verifies host keys against {path} "
+                          f"({ssh_host_keys.entries(path)} entries, {name} known)")
+
     def check_ssh(self) -> Result:
         host = self.ssh_host()
         try:
@@ -267,7 +291,7 @@ class Doctor:
             return Result(INFO, f"present: {exe}")
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
-    CHECKS = ["config", "ssh-keys", "ssh", "slurm", "slurm-paths", "database", "registry",
+    CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "database", "registry",
               "node", "bioformats2raw"]
 
     def run(self, name: str) -> Result:

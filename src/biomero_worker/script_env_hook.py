@@ -1,33 +1,47 @@
 """Imported at interpreter start by the venv's ``biomero-script-env.pth``.
 
-Installs a meta-path finder that waits for ``omero.processor`` to be imported and
-then wraps ``ProcessI.make_env`` (see ``biomero_worker.script_env``). Nothing else is imported
-here, so a script's start-up stays as fast as before; any failure is reported on
-stderr and leaves omero-py untouched rather than breaking the interpreter.
-Set ``BIOMERO_SCRIPT_ENV_HOOK=0`` to disable it.
+Installs a meta-path finder that waits for a few modules of the libraries the worker
+runs and, once one is imported, applies the worker's guarded wrapping of it:
+
+  omero.processor    ProcessI.make_env: the script environment (script_env)
+  fabric.connection  Connection's SSH client: host keys checked against a mounted
+                     known_hosts (ssh_host_keys)
+
+Nothing else is imported here, so a script's start-up stays as fast as before; any
+failure is reported on stderr and leaves the library untouched rather than breaking
+the interpreter. ``BIOMERO_SCRIPT_ENV_HOOK=0`` disables the whole hook.
 """
 
+import importlib
 import os
 import sys
 
-TARGET = "omero.processor"
+# module imported by a script -> (our module, what it wraps, for messages)
+TARGETS = {
+    "omero.processor": ("biomero_worker.script_env", "ProcessI.make_env"),
+    "fabric.connection": ("biomero_worker.ssh_host_keys", "Connection's host key policy"),
+}
+
+
+def _apply(name, module):
+    ours, what = TARGETS[name]
+    try:
+        importlib.import_module(ours).patch(module)
+    except Exception as exc:  # never break the library's import
+        print(f"{ours.rsplit('.', 1)[-1]}: could not wrap {what}: {exc!r}", file=sys.stderr)
 
 
 class _PatchingLoader:
-    def __init__(self, loader):
+    def __init__(self, loader, name):
         self.loader = loader
+        self.name = name
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
         self.loader.exec_module(module)
-        try:
-            from biomero_worker import script_env
-
-            script_env.patch(module)
-        except Exception as exc:  # never break omero-py's import
-            print(f"script_env: could not wrap ProcessI.make_env: {exc!r}", file=sys.stderr)
+        _apply(self.name, module)
 
     def __getattr__(self, name):  # get_code, get_source, ... for tools that ask
         return getattr(self.loader, name)
@@ -36,7 +50,7 @@ class _PatchingLoader:
 class _Finder:
     @staticmethod
     def find_spec(fullname, path, target=None):
-        if fullname != TARGET:
+        if fullname not in TARGETS:
             return None
         for finder in sys.meta_path:
             if isinstance(finder, _Finder) or not hasattr(finder, "find_spec"):
@@ -44,7 +58,7 @@ class _Finder:
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _PatchingLoader(spec.loader)
+                    spec.loader = _PatchingLoader(spec.loader, fullname)
                 return spec
         return None
 
@@ -54,11 +68,9 @@ def install():
         return
     if any(isinstance(f, _Finder) for f in sys.meta_path):
         return
-    if TARGET in sys.modules:  # imported before us (not at interpreter start)
-        from biomero_worker import script_env
-
-        script_env.patch(sys.modules[TARGET])
-        return
+    for name in TARGETS:
+        if name in sys.modules:  # imported before us (not at interpreter start)
+            _apply(name, sys.modules[name])
     sys.meta_path.insert(0, _Finder())
 
 
