@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from config_merge.validate import ANALYTICS_FLAGS as FLAGS
 
+from . import env_settings
+
 DEFAULT_WAIT = 60
 PREFIX = "analytics-db:"
 
@@ -164,11 +166,10 @@ def cmd_init(args, out, err) -> int:
               "SQLALCHEMY_URL or [ANALYTICS] sqlalchemy_url (or track_workflows = false)",
               file=err)
         return 1
-    raw = os.environ.get("BIOMERO_DB_WAIT_SECONDS", str(DEFAULT_WAIT))
     try:
-        limit = float(raw)
-    except ValueError:
-        print(f"{PREFIX} BIOMERO_DB_WAIT_SECONDS={raw!r} is not a number", file=err)
+        limit = env_settings.seconds("BIOMERO_DB_WAIT_SECONDS", DEFAULT_WAIT)
+    except env_settings.SettingError as exc:
+        print(f"{PREFIX} {exc}", file=err)
         return 1
     try:
         wait(s.url, limit, log=lambda m: print(f"{PREFIX} {m}", file=out, flush=True))

@@ -29,7 +29,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from . import layout
+from . import env_settings, layout
 
 DEFAULT_RESOLVE_WAIT = 30.0
 PORTS = {"registry": "4061", "tcp": "4063"}  # OMERO's CONFIG_omero_ports_* defaults
@@ -43,16 +43,6 @@ def _port(environ, which: str) -> str:
     """CONFIG_omero_ports_<which>, after CONFIG_omero_ports_prefix (as on the master)."""
     return (environ.get("CONFIG_omero_ports_prefix", "")
             + environ.get(f"CONFIG_omero_ports_{which}", PORTS[which]))
-
-
-def _float_env(environ, name, default):
-    raw = environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise NodeConfigError(f"{name}={raw!r} is not a number") from None
 
 
 def resolve(name: str, limit: float, what: str, interval: float = 1.0) -> str:
@@ -104,8 +94,10 @@ def settings(environ=None) -> Settings:
         raise NodeConfigError(f"{' and '.join(missing)} must be set (as in upstream's "
                               "biomeroworker service)")
     master, registry_port = registry(environ)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise NodeConfigError(f"OMERO_WORKER_NAME={name!r}: use letters, digits, '.', '_', '-'")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", name):
+        shown = name if len(name) <= 70 else name[:60] + f"... ({len(name)} characters)"
+        raise NodeConfigError(f"OMERO_WORKER_NAME={shown!r}: use up to 63 letters, digits, "
+                              "'.', '_', '-' (it names the node and its files)")
     port = environ.get("OMERO_WORKER_PORT", "").strip()
     if port and not (port.isdigit() and 0 < int(port) < 65536):
         raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
@@ -113,12 +105,15 @@ def settings(environ=None) -> Settings:
     if published and not port:
         raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
                               "published for this node)")
+    try:
+        resolve_wait = env_settings.seconds("OMERO_RESOLVE_WAIT_SECONDS", DEFAULT_RESOLVE_WAIT,
+                                            environ)
+    except env_settings.SettingError as exc:
+        raise NodeConfigError(str(exc)) from None
     return Settings(master=master, name=name,
                     host=environ.get("OMERO_WORKER_HOST", "").strip() or name,
                     port=port, published=published, registry_port=registry_port,
-                    router_port=_port(environ, "tcp"),
-                    resolve_wait=_float_env(environ, "OMERO_RESOLVE_WAIT_SECONDS",
-                                            DEFAULT_RESOLVE_WAIT))
+                    router_port=_port(environ, "tcp"), resolve_wait=resolve_wait)
 
 
 def locator(master_addr: str, registry_port: str) -> str:
@@ -130,8 +125,11 @@ def internal_cfg(environ=None) -> "os.PathLike[str]":
     return layout.omerodir(environ) / "etc" / "internal.cfg"
 
 
-def render(s: Settings, master_addr: str, worker_addr: str) -> dict[str, str]:
-    """The three files, by name relative to OMERODIR/etc."""
+def render(s: Settings, worker_addr: str) -> dict[str, str]:
+    """The three files, by name relative to OMERODIR/etc. The master is written by
+    NAME, never as the address it has now: Ice resolves it at each connection, so a
+    master recreated at another address (an upgrade, `compose up`) gets the node
+    back without restarting the worker."""
     port = f" -p {s.port}" if s.port else ""
     if s.published:
         endpoints = (f"IceGrid.Node.Endpoints=tcp -h 0.0.0.0{port}\n"
@@ -141,7 +139,7 @@ def render(s: Settings, master_addr: str, worker_addr: str) -> dict[str, str]:
     return {
         "internal.cfg": (
             "# Written at start-up (biomero_worker.node): where the master's registry is.\n"
-            f"Ice.Default.Locator={locator(master_addr, s.registry_port)}\n"
+            f"Ice.Default.Locator={locator(s.master, s.registry_port)}\n"
         ),
         f"{s.name}.cfg": (
             "# Written at start-up (biomero_worker.node): this grid node.\n"
@@ -159,7 +157,7 @@ def render(s: Settings, master_addr: str, worker_addr: str) -> dict[str, str]:
         ),
         "ice.config": (
             "# Written at start-up (biomero_worker.node): the master's router, for clients.\n"
-            f"Ice.Default.Router=OMERO.Glacier2/router:tcp -p {s.router_port} -h {master_addr}\n"
+            f"Ice.Default.Router=OMERO.Glacier2/router:tcp -p {s.router_port} -h {s.master}\n"
             f"omero.host={s.master}\n"
         ),
     }
@@ -169,6 +167,7 @@ def write_node_config(environ=None, log=print) -> str:
     """Resolve (bounded) and write the three files; return the icegridnode
     --Ice.Config value."""
     s = settings(environ)
+    # resolved once here only to fail fast on a wrong name (bounded); written by name
     master_addr = resolve(s.master, s.resolve_wait, "master (CONFIG_omero_master_host)")
     if s.published:  # listens everywhere; the registry is told the published host
         worker_addr = "0.0.0.0"
@@ -178,7 +177,7 @@ def write_node_config(environ=None, log=print) -> str:
     base = layout.omerodir(environ)
     for d in (base / "etc", base / "var" / s.name, base / "var" / "log"):
         d.mkdir(parents=True, exist_ok=True)
-    for fname, text in render(s, master_addr, worker_addr).items():
+    for fname, text in render(s, worker_addr).items():
         (base / "etc" / fname).write_text(text)
     published = f" (published as {s.published})" if s.published else ""
     log(f"node {s.name} at {worker_addr}{':' + s.port if s.port else ''}{published}; "

@@ -11,6 +11,7 @@ import re
 import textwrap
 import time
 
+from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
     HTTPS_PROXY,
@@ -527,3 +528,40 @@ def test_host_key_wrapping_contract_with_the_real_fabric(worker):
         "print('PROBLEMS=%s' % ssh_host_keys.contract_problems(C))\n"
         "print('PATCHED=%s' % getattr(C.Connection.__init__, '_host_keys', False))\n")
     assert code == 0 and "PROBLEMS=[]" in out and "PATCHED=True" in out, out
+
+
+def test_node_returns_to_a_master_recreated_at_another_address(stack, worker_image, facts,
+                                                                tmp_path):
+    """An upgrade or `compose up` recreates the master, which may get a new address:
+    the node (which names the master, never its address) registers again, without a
+    worker restart."""
+    from tests.stack.services import icegrid
+
+    alias = "movingmaster"
+    first = icegrid.start(stack, alias=alias)
+    w = start_worker(stack, worker_image, facts, name="follower",
+                     env=worker_environment(facts, name="follower",
+                                            CONFIG_omero_master_host=alias),
+                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+    try:
+        w.wait_started()
+        wait_until("the node to register", lambda: "follower" in
+                   first.admin("node list").stdout.split(), 60, interval=1)
+        old_address = address_of(stack, first.container)
+        stack.docker.containers.get(first.container).remove(force=True)
+        # take the freed address, so that the new master must get another one
+        placeholder = (stack.container(stack_image("icegrid"), name="placeholder",
+                                       service="placeholder").with_command(["sleep", "600"]))
+        placeholder.start()
+        second = icegrid.start(stack, alias=alias)
+        assert address_of(stack, second.container) != old_address
+        wait_until("the node to register with the new master", lambda: "follower" in
+                   second.admin("node list").stdout.split(), 30, interval=1)
+        assert w.docker.status == "running"
+    finally:
+        w.remove()
+
+
+def address_of(stack, container: str) -> str:
+    attrs = stack.docker.containers.get(container).attrs
+    return attrs["NetworkSettings"]["Networks"][stack.network_name]["IPAddress"]

@@ -51,9 +51,10 @@ class IceGridRegistry:
         return self.admin(f"application add {path}")
 
 
-def start(stack) -> IceGridRegistry:
+def start(stack, alias: str = ALIAS) -> IceGridRegistry:
+    """The registry; another ALIAS gives a second one (a master of its own)."""
     password = secrets.token_hex(16)
-    c = (stack.container(stack_image("icegrid"), name="master", aliases=[ALIAS],
+    c = (stack.container(stack_image("icegrid"), name=alias, aliases=[alias],
                          service="icegrid")
          .with_command(["registry"])
          .publish(PORT)
@@ -61,7 +62,7 @@ def start(stack) -> IceGridRegistry:
          .waiting_for(Healthy(60)))
     c.start()
     return IceGridRegistry(admin_user="admin", admin_password=password,
-                           host_port=c.host_port(PORT), container=c.name)
+                           host_port=c.host_port(PORT), container=c.name, host=alias)
 
 
 def describe(reg: IceGridRegistry) -> dict:
