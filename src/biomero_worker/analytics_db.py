@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import logging
 import os
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -51,30 +52,80 @@ def settings(cfg: configparser.ConfigParser | None = None, environ=None) -> Sett
     return Settings(url=url, flags=flags, source=source)
 
 
+class UnusableURL(ValueError):
+    """The database URL cannot be used; the message holds no part of it but the scheme."""
+
+
+HINT = ("write it as postgresql+psycopg2://USER:PASSWORD@HOST:PORT/DATABASE and "
+        "percent-encode @ : / % in the password (%40 %3A %2F %25)")
+
+
+def precheck(url: str) -> str | None:
+    """Why URL cannot be parsed unambiguously (without parsing it), else None. An
+    unencoded '@' or '/' in the password makes the parser split the URL elsewhere,
+    and its error would then quote a piece of the password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        return "it has no scheme:// part"
+    userinfo, at, _ = rest.rpartition("@")
+    if at and userinfo.count("@"):
+        return "it has more than one '@' (an unencoded '@' in the password?)"
+    if at and "/" in userinfo:
+        return "its user or password holds an unencoded '/'"
+    return None
+
+
+def parse(url: str, source: str = "SQLALCHEMY_URL"):
+    """The URL as SQLAlchemy reads it; raises UnusableURL with a message that
+    quotes none of it."""
+    why = precheck(url)
+    if why is None:
+        try:
+            from sqlalchemy.engine import make_url
+
+            parsed = make_url(url)
+            if parsed.host:
+                return parsed
+            why = "it names no host"
+        except Exception:  # noqa: BLE001 - its text may quote the password
+            why = "SQLAlchemy cannot parse it"
+    raise UnusableURL(f"the database URL ({source}) cannot be used: {why}; {HINT}")
+
+
 def mask(url: str) -> str:
     try:
-        from sqlalchemy.engine import make_url
+        return parse(url).render_as_string(hide_password=True)
+    except UnusableURL:
+        return "(unusable URL)"
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparsable URL)"
+
+def secret_parts(url: str) -> set[str]:
+    """The password as written and as decoded, and, when the URL cannot be parsed,
+    every piece of what stands between :// and the host."""
+    from urllib.parse import quote, unquote
+
+    parts: set[str] = set()
+    try:
+        password = parse(url).password
+    except UnusableURL:
+        password = None
+    if password:
+        parts |= {password, quote(password, safe=""), unquote(password)}
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    if userinfo:
+        secret = userinfo.partition(":")[2]  # after the user name
+        pieces = [secret] + re.split(r"[:@/]", secret)
+        parts |= {p for p in pieces if len(p) >= 3}
+        parts |= {unquote(p) for p in set(parts) if len(unquote(p)) >= 3}
+    return parts
 
 
 def scrub(text: str, url: str | None) -> str:
-    """Remove the password (raw and URL-decoded) from an error message."""
+    """Remove the password (raw, encoded, decoded, and its pieces) from a message."""
     if not url:
         return text
-    try:
-        from sqlalchemy.engine import make_url
-
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        from urllib.parse import quote
-
-        for p in {password, quote(password, safe="")}:
-            text = text.replace(p, "***")
+    for part in sorted(secret_parts(url), key=len, reverse=True):
+        text = text.replace(part, "***")
     return text
 
 
@@ -87,9 +138,8 @@ def error_text(exc: BaseException, url: str | None) -> str:
 def connect_once(url: str, timeout: int = 3):
     """One psycopg2 connection (the driver biomero's URL names). Caller closes."""
     import psycopg2
-    from sqlalchemy.engine import make_url
 
-    u = make_url(url)
+    u = parse(url)
     return psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username,
                             password=u.password, dbname=u.database,
                             connect_timeout=timeout)
@@ -165,6 +215,11 @@ def cmd_init(args, out, err) -> int:
         print(f"{PREFIX} workflow tracking is on but no database is configured: set "
               "SQLALCHEMY_URL or [ANALYTICS] sqlalchemy_url (or track_workflows = false)",
               file=err)
+        return 1
+    try:
+        parse(s.url, s.source)
+    except UnusableURL as exc:
+        print(f"{PREFIX} {exc}", file=err)
         return 1
     try:
         limit = env_settings.seconds("BIOMERO_DB_WAIT_SECONDS", DEFAULT_WAIT)

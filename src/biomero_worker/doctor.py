@@ -227,6 +227,10 @@ class Doctor:
             return Result(FAIL, "tracking is on but neither SQLALCHEMY_URL nor "
                                 "[ANALYTICS] sqlalchemy_url is set")
         try:
+            analytics_db.parse(s.url, s.source)
+        except analytics_db.UnusableURL as exc:
+            return Result(FAIL, str(exc))
+        try:
             have = set(analytics_db.tables(s.url))
         except Exception as exc:
             return Result(FAIL, f"{s.safe_url()}: {analytics_db.error_text(exc, s.url)}")

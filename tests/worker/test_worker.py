@@ -11,6 +11,8 @@ import re
 import textwrap
 import time
 
+import pytest
+
 from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
@@ -565,3 +567,29 @@ def test_node_returns_to_a_master_recreated_at_another_address(stack, worker_ima
 def address_of(stack, container: str) -> str:
     attrs = stack.docker.containers.get(container).attrs
     return attrs["NetworkSettings"]["Networks"][stack.network_name]["IPAddress"]
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["raw", "percent-encoded"])
+def test_no_piece_of_a_database_password_is_printed(stack, worker_image, facts, tmp_path,
+                                                    encoded):
+    from urllib.parse import quote
+
+    password = "p@ss:w/rd%SECRET9"
+    written = quote(password, safe="") if encoded else password
+    url = f"postgresql+psycopg2://biomero:{written}@database:1/biomero"
+    env = worker_environment(facts, name="pwtest", SQLALCHEMY_URL=url,
+                             BIOMERO_DB_WAIT_SECONDS="2")
+    outputs = []
+    overrides = make_overrides(tmp_path)
+    for command in (None, ["doctor", "--only", "database"]):
+        code, logs, _ = run_to_exit(stack, worker_image, facts, name="pwtest", env=env,
+                                    command=command, mounts={RUNTIME_OVERRIDES: overrides})
+        assert code != 0, logs
+        outputs.append(logs)
+    everything = "\n".join(outputs)
+    for piece in ("SECRET9", "p@ss", "ss:w", "w/rd", "rd%S", quote(password, safe="")):
+        assert piece not in everything, everything
+    if encoded:  # parsed: the failure is the unreachable database, password masked
+        assert "database:1" in everything and "***" in everything
+    else:  # refused before parsing, with the fix
+        assert "cannot be used" in everything and "percent-encode" in everything
