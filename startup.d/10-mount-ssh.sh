@@ -17,6 +17,17 @@ if [ ! -d "$src" ]; then
   echo "10-mount-ssh: no $src mounted; ~/.ssh has no keys (doctor will say so)"
   exit 0
 fi
+# Readable by this user? The admin's ~/.ssh (mode 700) mounted as is belongs to the
+# admin's uid: say so, with the fix, rather than "empty".
+unreadable() { # unreadable PATH WHAT
+  echo "10-mount-ssh: $2 $1 (owner uid $(stat -c %u "$1"), mode $(stat -c %a "$1")) cannot" \
+    "be read by $(id -un) (uid $(id -u)), so the worker would have no SSH key: make it" \
+    "readable by uid $(id -u) (chown, or chmod a+rX: the copy in ~/.ssh gets mode 600)" >&2
+  exit 1
+}
+if [ ! -r "$src" ] || [ ! -x "$src" ]; then
+  unreadable "$src" "the mounted directory"
+fi
 
 copied=()
 for f in "$src"/* "$src"/.[!.]*; do
@@ -26,10 +37,8 @@ for f in "$src"/* "$src"/.[!.]*; do
     *.pub | known_hosts | known_hosts.* | config | authorized_keys) mode=644 ;;
     *) mode=600 ;;
   esac
-  if ! install -m "$mode" "$f" "$dest/$name" 2>/dev/null; then
-    echo "10-mount-ssh: cannot read $f (is it readable by $(id -un)?)" >&2
-    exit 1
-  fi
+  [ -r "$f" ] || unreadable "$f" "the file"
+  install -m "$mode" "$f" "$dest/$name"
   copied+=("$name($mode)")
 done
 

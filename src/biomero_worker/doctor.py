@@ -104,6 +104,13 @@ class Doctor:
         return Result(OK, detail + ("\n" + extra if extra else ""))
 
     def check_ssh_keys(self) -> Result:
+        mount = Path(self.env.get("BIOMERO_SSH_MOUNT") or layout.SSH_MOUNT)
+        if mount.is_dir() and not os.access(mount, os.R_OK | os.X_OK):
+            st = mount.stat()
+            return Result(FAIL, f"{mount} (owner uid {st.st_uid}, mode "
+                                f"{stat.S_IMODE(st.st_mode):o}) cannot be read by uid "
+                                f"{os.getuid()}: make it readable by uid {os.getuid()} "
+                                "(chown, or chmod a+rX: the copy in ~/.ssh gets mode 600)")
         d = self.home / ".ssh"
         if not d.is_dir():
             return Result(FAIL, f"{d} missing: mount the key directory at /tmp/.ssh (read-only)")
@@ -284,7 +291,7 @@ class Doctor:
         if r.returncode == 0 and "up" in out:
             return Result(OK, f"node {name} registered with the registry ({out.splitlines()[-1]})")
         why = _last_line(out, r.returncode)
-        if "PermissionDenied" in out:
+        if "permissiondenied" in out.lower().replace(" ", ""):  # 3.6 and 3.7 spellings
             return Result(WARN, f"cannot ask the registry about node {name}: admin login "
                                 "refused (set OMERO_ICEGRID_ADMIN_USER/_PASSWORD)")
         return Result(FAIL, f"node {name} not registered: {why}")

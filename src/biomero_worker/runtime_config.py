@@ -165,6 +165,24 @@ def _recorded(status: dict, fp: str, merged: Path) -> Outcome | None:
                    merged=merged, notes=status.get("notes", []))
 
 
+LOCK_WAIT = 10.0  # seconds a refresh waits for another one before giving up
+
+
+def _lock(handle, limit: float) -> None:
+    """An exclusive lock on HANDLE within LIMIT seconds, else TimeoutError: a script
+    launch never waits longer than that for the config (it keeps the last merge)."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"another slurm-config refresh held the lock for more "
+                                   f"than {limit:g} s") from None
+            time.sleep(0.05)
+
+
 def refresh(environ=None, force: bool = False) -> Outcome:
     """Re-merge when a layer changed. Keeps the last good merged file on failure.
     Raises OSError when the state directory cannot be written."""
@@ -176,7 +194,7 @@ def refresh(environ=None, force: bool = False) -> Outcome:
     if not force and (done := _recorded(read_status(environ), fp, merged)):
         return done
     with open(layout.lock_path(environ), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        _lock(lock, LOCK_WAIT)
         status = read_status(environ)
         if not force and (done := _recorded(status, fp, merged)):
             return done
@@ -206,6 +224,9 @@ def refresh(environ=None, force: bool = False) -> Outcome:
 def cmd_refresh(args, out, err) -> int:
     try:
         outcome = refresh(force=args.force)
+    except TimeoutError as exc:
+        print(f"slurm-config: {exc}; {layout.merged_path()} left unchanged", file=err)
+        return 1
     except OSError as exc:  # a write failure, not an invalid layer
         print(f"slurm-config: cannot write {layout.merged_path()} or its status: {exc}",
               file=err)

@@ -85,6 +85,9 @@ def refresh_config(env, environ=None) -> None:
         elif outcome.changed:
             log.info("slurm-config: re-merged into %s", outcome.merged)
         env.set(CONFIG_VAR, str(outcome.merged))
+    except TimeoutError as exc:  # bounded: the launch goes on with the last merge
+        log.error("slurm-config: %s; scripts keep the last good merge", exc)
+        env.set(CONFIG_VAR, str(layout.merged_path(environ)))
     except Exception:  # a launch must not fail because of the config refresh
         log.exception("slurm-config: refresh failed; scripts keep the last merge")
         env.set(CONFIG_VAR, str(layout.merged_path(environ)))

@@ -1,9 +1,15 @@
 """Expand layer arguments into files: a file is itself, a directory is its `*.ini`
-files in lexical order (so `10-site.ini` applies before `20-gpu.ini`)."""
+files in lexical order (so `10-site.ini` applies before `20-gpu.ini`).
+
+Every layer is checked before it is opened: it must be a regular file (a FIFO named
+`x.ini` would block the reader forever) of at most MAX_LAYER_BYTES (a slurm-config
+is a few kilobytes; the limit keeps a stray huge file from taking the worker's
+memory)."""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic
@@ -24,9 +30,33 @@ def expand_layers(paths: list[str | Path]) -> list[Path]:
             files.append(path)
         else:
             problems.append(Diagnostic(str(raw), 0, "layer not found: no such file or directory"))
+    for path in files:
+        why = _unusable(path)
+        if why:
+            problems.append(Diagnostic(str(path), 0, why))
     if problems:
         raise ConfigError(problems)
     return files
+
+
+MAX_LAYER_BYTES = 1024 * 1024
+_KINDS = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device",
+          stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket", stat.S_ISDIR: "a directory"}
+
+
+def _unusable(path: Path) -> str | None:
+    """Why PATH cannot be a layer, found without opening it (None: it can)."""
+    try:
+        st = path.stat()  # follows links: a Kubernetes secret's link is fine
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((k for test, k in _KINDS.items() if test(st.st_mode)), "not a file")
+        return f"not a regular file ({kind}): a layer must be a file"
+    if st.st_size > MAX_LAYER_BYTES:
+        return (f"{st.st_size} bytes: larger than the {MAX_LAYER_BYTES // 1024} KiB limit "
+                "of a layer")
+    return None
 
 
 def _ini_names(directory: Path) -> list[str]:

@@ -88,6 +88,9 @@ def read_layer_file(path: str | Path) -> LayerFile:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ConfigError([Diagnostic(name, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+    if "\x00" in text:  # configparser would keep it inside a value
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ConfigError([Diagnostic(name, line, "holds a NUL byte: not a text file?")])
     return parse_text(text.removeprefix("\ufeff"), name)
 
 

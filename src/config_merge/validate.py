@@ -33,6 +33,32 @@ FOREIGN_SECTIONS = {"changelog"}  # OMERO.biomero's admin page writes it on ever
 _JOB_PARAM = re.compile(r"(.+)_job_(.+)")  # biomero's own pattern for `<wf>_job_<opt>`
 _CONVERTER_KEY = re.compile(r"\S+_to_\S+")
 _INLINE_COMMENT = re.compile(r"\s[#;]")
+_REFERENCE = re.compile(r"%\(([^)]*)\)s")
+MAX_EXPANSION = 64 * 1024  # characters of one interpolated value
+
+
+class _ExpansionSize:
+    """How long a value of SECTION becomes once configparser's BasicInterpolation has
+    expanded it, computed from the raw values (each once) without expanding them."""
+
+    def __init__(self, parser: configparser.ConfigParser, section: str):
+        self.values = {**parser.defaults(), **parser._sections[section]}  # noqa: SLF001
+        self.memo: dict[str, int] = {}
+
+    def of(self, key: str, depth: int = 0) -> int:
+        if key in self.memo:
+            return self.memo[key]
+        raw = self.values.get(key) or ""
+        if depth > configparser.MAX_INTERPOLATION_DEPTH:
+            return 0  # configparser itself stops here (InterpolationDepthError)
+        self.memo[key] = 0  # a cycle counts nothing (configparser reports it)
+        size = len(_REFERENCE.sub("", raw))
+        for ref in _REFERENCE.findall(raw):
+            size += self.of(ref.lower(), depth + 1)
+            if size > MAX_EXPANSION:
+                break
+        self.memo[key] = size
+        return size
 
 
 @cache
@@ -112,8 +138,16 @@ class _Validator:
     def check_interpolation(self) -> None:
         # biomero reads with BasicInterpolation: items() of a section it reads whole,
         # get() of a key it reads, raise on a bad '%'. Elsewhere it never looks.
+        # A value's expansion is measured before configparser expands it: a few
+        # hundred bytes of %(k)s%(k)s... nested nine deep expand to gigabytes.
         for section in self.parser.sections():
+            sizes = _ExpansionSize(self.parser, section)
             for key in self.parser._sections[section]:  # noqa: SLF001
+                if sizes.of(key) > MAX_EXPANSION:
+                    self.error(section, key, f"interpolation expands it to more than "
+                                             f"{MAX_EXPANSION} characters: biomero would run "
+                                             "out of memory reading it (%(key)s references)")
+                    continue
                 try:
                     self.parser.get(section, key)
                 except configparser.InterpolationError as exc:

@@ -146,7 +146,8 @@ def test_output_read_by_configparser_equals_the_expected_dict(generated):
     expected = reference([ops for _, ops in generated])
     assert read(result.text) == expected
     assert result.to_dict() == expected
-    assert "\n!" not in "\n" + result.text and "[!" not in result.text
+    # no tombstone line survives (a value may well contain "[!" or "!")
+    assert not [ln for ln in result.text.splitlines() if ln.startswith(("!", "[!"))]
 
 
 @relaxed

@@ -110,3 +110,31 @@ def test_a_deployers_etc_file_is_a_layer_right_after_the_images(worker_layout):
     assert cfg.get("SSH", "host") == "from-site" and cfg.get("SLURM", "slurm_data_path") == "/etc-data"
     roles = [lay.role for lay in runtime_config.layout.present_layers()]
     assert roles.index("ETC") == roles.index("IMAGE_OVERRIDES") + 1
+
+
+def test_a_held_lock_bounds_the_wait_and_the_script_keeps_the_last_merge(worker_layout,
+                                                                          monkeypatch):
+    import fcntl
+    import time
+
+    from biomero_worker import layout, script_env
+
+    assert runtime_config.refresh().ok
+    (worker_layout["IMAGE_OVERRIDES"] / "20-x.ini").write_text("[SSH]\nhost=new\n")
+    monkeypatch.setattr(runtime_config, "LOCK_WAIT", 0.5)
+
+    class Env(dict):
+        def __call__(self):
+            return self
+
+        def set(self, key, value):
+            self[key] = value
+
+    with open(layout.lock_path(), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        t0 = time.monotonic()
+        env = Env()
+        script_env.refresh_config(env)
+        assert time.monotonic() - t0 < 3
+    assert env[layout.CONFIG_FILE_VAR] == str(worker_layout["MERGED"])
+    assert read(worker_layout["MERGED"]).get("SSH", "host") != "new"  # the last merge

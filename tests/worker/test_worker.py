@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.support import hostile_layers
 from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
@@ -593,3 +594,56 @@ def test_no_piece_of_a_database_password_is_printed(stack, worker_image, facts, 
         assert "database:1" in everything and "***" in everything
     else:  # refused before parsing, with the fix
         assert "cannot be used" in everything and "percent-encode" in everything
+
+
+def test_a_refused_admin_login_is_a_warning_not_a_failed_node(worker):
+    code, out = worker.exec("doctor --only node", env={"OMERO_ICEGRID_ADMIN_PASSWORD": "wrong"})
+    assert code == 0 and out.startswith("WARN") and "admin login refused" in out, out
+
+
+def test_an_ssh_mount_the_worker_cannot_read_is_named_with_the_fix(stack, worker_image, facts,
+                                                                   tmp_path):
+    """The admin's ~/.ssh (mode 700, the admin's uid) mounted as is."""
+    ssh = make_ssh_mount(tmp_path, facts)
+    ssh.chmod(0o700)  # owned by the host user running the tests, not uid 1000
+    env = worker_environment(facts, name="sshmode")
+    mounts = {SSH_MOUNT: ssh, RUNTIME_OVERRIDES: make_overrides(tmp_path)}
+    code, logs, took = run_to_exit(stack, worker_image, facts, name="sshmode", env=env,
+                                   mounts=mounts)
+    assert code != 0, logs
+    assert f"10-mount-ssh: the mounted directory {SSH_MOUNT} (owner uid" in logs, logs
+    assert "mode 700" in logs and "cannot be read by omero-server (uid 1000)" in logs
+    assert "empty" not in logs
+    code, logs, _ = run_to_exit(stack, worker_image, facts, name="sshmode", env=env,
+                                mounts=mounts, command=["doctor", "--only", "ssh-keys"])
+    assert code == 1 and f"FAIL  ssh-keys        {SSH_MOUNT} (owner uid" in logs, logs
+
+
+# -- hostile layers: refused in bounded time, at start, by doctor, at a script launch --
+@pytest.mark.parametrize("kind", hostile_layers.KINDS)
+def test_a_hostile_layer_stops_the_start_naming_it(stack, worker_image, facts, tmp_path, kind):
+    overrides = make_overrides(tmp_path)
+    expected = hostile_layers.write(kind, overrides / "90-hostile.ini").format(
+        dir=RUNTIME_OVERRIDES)
+    code, logs, took = run_to_exit(stack, worker_image, facts, name=f"hostile{kind}",
+                                   env=worker_environment(facts, name=f"hostile{kind}"),
+                                   mounts={RUNTIME_OVERRIDES: overrides}, timeout=90)
+    assert code != 0, logs
+    assert expected in logs and "Traceback" not in logs, logs
+    assert "exec icegridnode" not in logs
+    assert took < 60, took
+
+
+@pytest.mark.parametrize("kind", hostile_layers.KINDS)
+def test_a_hostile_layer_on_a_running_worker_is_reported_and_scripts_still_run(worker, kind):
+    layer = overrides_dir(worker) / "90-hostile.ini"
+    expected = hostile_layers.write(kind, layer).format(dir=RUNTIME_OVERRIDES)
+    try:
+        code, out = worker.exec("doctor --only config", timeout=60)
+        assert code == 1 and expected in out, out
+        out = run_script(worker, "print('ran')")  # bounded by the exec's limit
+        assert "ran" in out and "scripts keep the last good merge" in out, out
+    finally:
+        layer.unlink()
+    code, out = worker.exec("doctor --only config", timeout=60)
+    assert code == 0, out

@@ -1,0 +1,29 @@
+"""Layer files that would stall or exhaust a naive reader, and what the worker must
+answer to each (host tests in tests/unit, the real worker in tests/worker)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+KINDS = ("fifo", "bomb", "oversized")
+
+
+def bomb(levels: int = 9, fanout: int = 10) -> str:
+    """Under 700 bytes that configparser expands to fanout**levels characters."""
+    lines = ["[SLURM]"] + [f"k{i}=" + f"%(k{i + 1})s" * fanout for i in range(levels)]
+    return "\n".join(lines + [f"k{levels}=xxxxxxxxxx"]) + "\n"
+
+
+def write(kind: str, path: Path) -> str:
+    """Make PATH a hostile layer of KIND; return what the error names (FILE:LINE...)."""
+    if kind == "fifo":
+        os.mkfifo(path)
+        return f"{{dir}}/{path.name}:0: not a regular file (a FIFO)"
+    if kind == "bomb":
+        path.write_text(bomb())
+        return f"{{dir}}/{path.name}:2: SLURM.k0: interpolation expands it"
+    if kind == "oversized":
+        path.write_text("[SLURM]\n" + "# padding line\n" * 80_000)
+        return "KiB limit of a layer"
+    raise ValueError(kind)
