@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -294,6 +295,10 @@ class Doctor:
         if "permissiondenied" in out.lower().replace(" ", ""):  # 3.6 and 3.7 spellings
             return Result(WARN, f"cannot ask the registry about node {name}: admin login "
                                 "refused (set OMERO_ICEGRID_ADMIN_USER/_PASSWORD)")
+        if re.search(r"Connect(ionRefused|Failed|Timeout)|DNSException|connection refused",
+                     out, re.IGNORECASE):
+            return Result(FAIL, f"node {name} has no registry: the master's registry does not "
+                                f"answer ({why}); OMERO has no Processor on this node")
         return Result(FAIL, f"node {name} not registered: {why}")
 
     def check_bioformats2raw(self) -> Result:

@@ -5,6 +5,8 @@ import secrets
 import psycopg
 import pytest
 
+from tests.support.docker_exec import docker
+
 
 def test_a_client_creates_a_table_and_reads_it_back(postgres):
     table = f"t_{secrets.token_hex(4)}"
@@ -36,3 +38,10 @@ def test_the_password_is_not_logged_nor_in_the_environment(postgres, stack):
     container = stack.docker.containers.get(postgres.container)
     assert postgres.password not in container.logs().decode()
     assert postgres.password not in " ".join(container.attrs["Config"]["Env"])
+
+
+def test_the_image_carries_no_private_key(postgres, stack):
+    image = stack.docker.containers.get(postgres.container).image.id
+    found = docker("run", "--rm", "--entrypoint", "grep", image, "-rls", "PRIVATE KEY",
+                   "/etc/ssl", check=False)
+    assert (found.returncode, found.stdout) == (1, "")  # 1: searched, nothing found

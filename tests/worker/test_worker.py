@@ -647,3 +647,25 @@ def test_a_hostile_layer_on_a_running_worker_is_reported_and_scripts_still_run(w
         layer.unlink()
     code, out = worker.exec("doctor --only config", timeout=60)
     assert code == 0, out
+
+
+def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image, facts,
+                                                              tmp_path):
+    from tests.stack.services import icegrid
+
+    alias = "vanishingmaster"
+    master = icegrid.start(stack, alias=alias)
+    w = start_worker(stack, worker_image, facts, name="orphan",
+                     env=worker_environment(facts, name="orphan", CONFIG_omero_master_host=alias,
+                                            OMERO_ICEGRID_ADMIN_USER=master.admin_user,
+                                            OMERO_ICEGRID_ADMIN_PASSWORD=master.admin_password),
+                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+    try:
+        w.wait_started()
+        wait_until("doctor's node line to pass", lambda: w.exec("doctor --only node")[0] == 0,
+                   60, interval=1)
+        stack.docker.containers.get(master.container).stop(timeout=5)
+        code, out = w.exec("doctor --only node --timeout 3", timeout=60)
+        assert code == 1 and "FAIL" in out and "has no registry" in out, out
+    finally:
+        w.remove()
