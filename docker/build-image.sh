@@ -34,9 +34,10 @@ for var in IMAGE BASE_IMAGE; do [ -z "${given[$var]}" ] || printf -v "$var" '%s'
 # (keep in step with docker/Dockerfile.dockerignore).
 INPUTS=(
   docker/Dockerfile docker/Dockerfile.dockerignore
-  docker/requirements.lock docker/build-requirements.lock docker/zeroc-ice.lock
+  docker/requirements.lock docker/requirements-nodeps.lock docker/build-requirements.lock
+  docker/zeroc-ice.lock
   docker/patches docker/strip-wheels.sh docker/entrypoint.sh
-  docker/runtime-packages.sh docker/install-venv.sh
+  docker/runtime-packages.sh docker/install-venv.sh docker/pip-check.expected
   pyproject.toml VERSION src startup.d config/base config/overrides
 )
 

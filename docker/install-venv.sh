@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # The worker's venv from the wheels stage's /wheels, offline (--no-index), for the
 # runtime stage and the benchmark's one-stage variant. pip runs from its own wheel
-# and installs itself (pinned) with the rest; `pip check` must be clean.
-# Usage: install-venv.sh WHEEL_DIR VENV
+# and installs itself (pinned) with the rest; then the packages installed without
+# their dependencies (requirements-nodeps.lock). `pip check` must report exactly
+# the recorded conflicts (pip-check.expected, explained in docker/README.md).
+# Usage: install-venv.sh WHEEL_DIR VENV EXPECTED_PIP_CHECK
 set -euo pipefail
 
-wheels=${1:?usage: install-venv.sh WHEEL_DIR VENV}
-venv=${2:?usage: install-venv.sh WHEEL_DIR VENV}
+usage="usage: install-venv.sh WHEEL_DIR VENV EXPECTED_PIP_CHECK"
+wheels=${1:?$usage}
+venv=${2:?$usage}
+expected=${3:?$usage}
 python3 -m venv --without-pip "$venv"
 pip_wheel=$(echo "$wheels"/pip-*.whl)
 "$venv/bin/python" "$pip_wheel/pip" install --no-index --find-links "$wheels" \
   -r "$wheels/requirements.txt"
-"$venv/bin/pip" check
+"$venv/bin/pip" install --no-index --no-deps --find-links "$wheels" \
+  -r "$wheels/requirements-nodeps.txt"
+status=0
+found=$("$venv/bin/pip" check) || status=$?
+want=$(grep -v '^#' "$expected")
+# pip check exits 1 exactly when it reports something: both must match the record
+if [ "$found" != "$want" ] || { [ -n "$want" ] && [ "$status" -ne 1 ]; } \
+   || { [ -z "$want" ] && [ "$status" -ne 0 ]; }; then
+  echo "install-venv.sh: pip check found something other than the recorded conflicts:" >&2
+  echo "$found" >&2
+  exit 1
+fi

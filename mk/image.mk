@@ -38,6 +38,11 @@ $(LOCK_VENV)/.installed:
 lock: $(LOCK_VENV)/.installed ## Re-resolve docker/*.in into the hash-pinned docker/*.lock (keeps pins)
 	$(PIP_COMPILE) -o docker/requirements.lock docker/requirements.in
 	$(PIP_COMPILE) -o docker/build-requirements.lock docker/build-requirements.in
+	@# requirements-nodeps.in: pinned and hashed one by one, never resolved
+	$(LOCK_VENV)/bin/python docker/lock-nodeps.py docker/requirements-nodeps.in \
+	  > docker/requirements-nodeps.lock
+	$(LOCK_VENV)/bin/python docker/lock-nodeps.py docker/script-sources.in \
+	  > docker/script-sources.lock
 	@# the zeroc-ice pin alone, so that the Ice compile is cached apart from the rest
 	{ echo '# zeroc-ice pin extracted from requirements.lock by `make lock`: do not edit'; \
 	  awk '/^zeroc-ice==/{p=1} p{print; if ($$0 !~ /\\$$/) exit}' docker/requirements.lock; \
@@ -46,6 +51,19 @@ lock: $(LOCK_VENV)/.installed ## Re-resolve docker/*.in into the hash-pinned doc
 
 lock-upgrade: LOCK_FLAGS = --upgrade
 lock-upgrade: lock ## Re-resolve the locks to the newest versions the .in files allow
+
+# ---- the scripts the worker runs (for the image tests) ------------------------
+SCRIPT_SOURCES := $(BUILD_DIR)/script-sources
+$(SCRIPT_SOURCES)/.fetched: docker/script-sources.lock
+	@rm -rf $(@D) && mkdir -p $(@D)
+	PIP_CERT='$(BUILD_CA)' $(PYTHON) -m pip download --quiet --no-deps --require-hashes \
+	  -r docker/script-sources.lock -d $(@D)
+	touch $@
+
+.PHONY: script-sources
+script-sources: $(SCRIPT_SOURCES)/.fetched ## Fetch the hash-pinned wheels of OMERO's and OMERO.figure's scripts (for the tests)
+
+TEST_PREREQS += script-sources
 
 # ---- what biomero reads ------------------------------------------------------
 # config_merge's validator knows what biomero's from_config reads from this file,

@@ -13,6 +13,7 @@ rather than hangs when a neighbour is down.
              (skipped when [ANALYTICS] track_workflows is off)
   registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
   node       this container's node is registered (only when a node runs here)
+  script-env which allow-listed variables are set, passed to every script (names only)
   bioformats2raw  present or not (information)
 
 Usage: doctor [--skip CHECK,...] [--only CHECK,...] [--timeout SECONDS]
@@ -301,6 +302,13 @@ class Doctor:
                                 f"answer ({why}); OMERO has no Processor on this node")
         return Result(FAIL, f"node {name} not registered: {why}")
 
+    def check_script_env(self) -> Result:
+        from . import script_env
+
+        names = sorted(script_env.select(self.env))  # names only: values may be secrets
+        return Result(INFO, "passed to scripts: " + (", ".join(names) or "(none set)")
+                      + f"; more with {script_env.ALLOW_VAR}")
+
     def check_bioformats2raw(self) -> Result:
         exe = shutil.which("bioformats2raw")
         if exe:
@@ -308,7 +316,7 @@ class Doctor:
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
     CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "database", "registry",
-              "node", "bioformats2raw"]
+              "node", "script-env", "bioformats2raw"]
 
     def run(self, name: str) -> Result:
         fn = getattr(self, "check_" + name.replace("-", "_"))

@@ -10,7 +10,8 @@ nothing imported eagerly) until ``omero.processor`` is imported and then wraps
 allow-list are added (never replacing one omero-py set), and the runtime
 slurm-config is re-merged so that an edit to a runtime layer applies to this run.
 
-Allow-list: ``DEFAULT_ALLOW`` plus the names or shell patterns in
+Allow-list: ``DEFAULT_ALLOW`` (proxies, biomero's variables, the importer hand-off's)
+plus the names or shell patterns in
 ``BIOMERO_SCRIPT_ENV_ALLOW`` (separated by commas or whitespace). Nothing else from
 the worker's environment reaches a script.
 
@@ -33,11 +34,14 @@ import re
 from . import layout
 
 PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"]
-DEFAULT_ALLOW = (
-    PROXY_VARS
-    + [v.lower() for v in PROXY_VARS]
-    + ["SQLALCHEMY_URL", "PERSISTENCE_MODULE", "BIOMERO_*"]
-)
+# What BIOMERO's scripts and biomero read from their environment (beyond what
+# omero-py passes itself, e.g. OMERODIR); the tests derive the need from biomero's
+# slurm_env and from biomero-scripts' own list, and fail when this falls short.
+BIOMERO_VARS = ["SQLALCHEMY_URL", "PERSISTENCE_MODULE", "BIOMERO_*",
+                "GPU_PARTITION", "GPU_GRES", "GPU_GPUS"]  # biomero.constants.slurm_env
+IMPORTER_VARS = ["IMPORTER_ENABLED", "INGEST_TRACKING_DB_URL", "OMERO_BIOMERO_*",
+                 "OMERO_DATA_DIR", "USE_INPLACE_ATTACHMENTS"]  # the BIOMERO.importer hand-off
+DEFAULT_ALLOW = PROXY_VARS + [v.lower() for v in PROXY_VARS] + BIOMERO_VARS + IMPORTER_VARS
 ALLOW_VAR = "BIOMERO_SCRIPT_ENV_ALLOW"
 # Always set in a script's environment: biomero's authoritative-file mode, so the
 # merged config is the only one it reads (see runtime_config).

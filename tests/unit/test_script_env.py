@@ -99,3 +99,23 @@ def test_hook_wraps_make_env_when_omero_processor_is_imported(tmp_path, worker_l
     r = subprocess.run([sys.executable, "-c", unhooked],
                        env={**env, "BIOMERO_SCRIPT_ENV_HOOK": "0"}, capture_output=True, text=True)
     assert r.returncode == 0 and "HTTPS_PROXY" not in r.stdout, r.stdout + r.stderr
+
+
+# What omero-py's ProcessI.make_env passes to every script by itself (its fixed list;
+# the contract is checked against the real omero-py in tests/worker).
+OMERO_PY_PASSES = {"CLASSPATH", "DISPLAY", "DYLD_LIBRARY_PATH", "HOME", "JYTHON_HOME", "LC_ALL",
+                   "LANG", "LANGUAGE", "LD_LIBRARY_PATH", "MLABRAW_CMD_STR", "OMERODIR",
+                   "OMERO_TEMPDIR", "OMERO_TMPDIR", "PATH", "PYTHONPATH", "OMERO_HOME"}
+
+
+def test_every_variable_biomero_scripts_read_reaches_them():
+    """From biomero-scripts' own list (../shared/biomero-scripts-needs.json)."""
+    import json
+
+    from tests.support.upstream_corpus import CORPUS
+
+    needs = json.loads((CORPUS.parent / "biomero-scripts-needs.json").read_text())["scripts"]
+    read = {v for script in needs.values() for v in script["environment_variables_read"]}
+    assert "IMPORTER_ENABLED" in read
+    missing = sorted(v for v in read - OMERO_PY_PASSES if not script_env.select({v: "x"}))
+    assert missing == []

@@ -669,3 +669,18 @@ def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image
         assert code == 1 and "FAIL" in out and "has no registry" in out, out
     finally:
         w.remove()
+
+
+IMPORTER_HANDOFF = {"IMPORTER_ENABLED": "true", "INGEST_TRACKING_DB_URL": "postgresql://ingest/x",
+                    "OMERO_BIOMERO_CONFIG_FILE": "/opt/omero/config.json",
+                    "OMERO_BIOMERO_GROUP_MAPPINGS_FILE": "/opt/omero/groups.json",
+                    "OMERO_DATA_DIR": "/data", "USE_INPLACE_ATTACHMENTS": "false",
+                    "GPU_PARTITION": "gpu"}
+
+
+def test_what_biomero_scripts_read_reaches_them_through_the_processor(worker):
+    env = script_env_of(worker, env=IMPORTER_HANDOFF)
+    assert {k: env.get(k) for k in IMPORTER_HANDOFF} == IMPORTER_HANDOFF
+    code, out = worker.exec("doctor --only script-env", env=IMPORTER_HANDOFF)
+    assert code == 0 and out.startswith("INFO") and "IMPORTER_ENABLED" in out, out
+    assert "postgresql://ingest" not in out  # names, never values
