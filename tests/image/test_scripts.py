@@ -91,3 +91,20 @@ def test_every_variable_biomero_reads_would_reach_a_script(worker_image):
     out = docker("run", "--rm", "--entrypoint", "python", worker_image, "-c", code).stdout
     count, missing = out.split(" ", 1)
     assert int(count) > 10 and missing.strip() == "[]", out
+
+
+def test_the_importer_hand_off_needs_no_ezomero_and_the_scripts_ezomero_calls_fit(worker_image):
+    """The evidence for the one overridden pin (docker/README.md): the modules
+    SLURM_Import_Results.py uses of biomero_importer import cleanly with ezomero 1.1.1
+    and never call ezomero, and the script's own ezomero call binds to 1.1.1."""
+    code = """
+import inspect
+import biomero_importer.utils.ingest_tracker as tracker, biomero_importer.utils.initialize as init
+print("EZOMERO_IN_HAND_OFF=%s" % any("ezomero" in inspect.getsource(m) for m in (tracker, init)))
+import ezomero
+inspect.signature(ezomero.post_map_annotation).bind(
+    conn=None, object_type="Dataset", object_id=1, kv_dict={}, ns="ns", across_groups=False)
+print("POST_MAP_ANNOTATION_BINDS=True")
+"""
+    out = docker("run", "--rm", "--entrypoint", "python", worker_image, "-c", code).stdout
+    assert "EZOMERO_IN_HAND_OFF=False" in out and "POST_MAP_ANNOTATION_BINDS=True" in out, out
