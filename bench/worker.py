@@ -128,7 +128,7 @@ def main(argv=None) -> int:
         "",
         "`docker start` of a worker (ssh key + config mounted, one runtime layer) to: "
         "startup.d done (10-mount-ssh, 20-slurm-config merge + validation, 30-analytics-db "
-        "wait + schema, 50-omero-config, 99-run node config) and `exec icegridnode`; then "
+        "wait + schema, 50-omero-config), start-node's node config and `exec icegridnode`; then "
         "to the node listed by the registry (`icegridadmin node list`).",
         "",
         "| run | startup.d done (s) | node registered (s) |",

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Container entrypoint (under tini). Runs the executable /startup/* in lexical
-# order, as upstream's omero-server image does, passing the container's arguments
-# to each; the LAST one (99-run.sh) is exec'd, so tini's SIGTERM reaches the
-# process it becomes (icegridnode, or the given command).
+# Container entrypoint (under tini), in the docker-library style: prepare, then
+# `exec "$@"`. The image's CMD is `start-node` (the grid node that holds
+# Processor-0); `docker run IMAGE doctor`, `bash` or any command get the same
+# preparation, then run instead.
 #
-# No arguments: start the worker. A failing script stops the container.
-# Arguments (`doctor`, `bash`, ...): scripts that wait for other services skip
-# themselves when they see arguments; a failing script is reported and the command
-# still runs, so `docker run IMAGE doctor` reports a broken config or an absent
-# database instead of dying before it can say so.
+# Preparation is every executable file of /startup, in lexical order (as upstream's
+# omero-server image runs them), each announced; a file that is not executable is
+# reported and skipped. Before the node a failing step stops the container; before
+# another command it is reported and the command still runs, so that `docker run
+# IMAGE doctor` reports a broken config or an absent database instead of dying
+# before it can say so. Steps see BIOMERO_WORKER_START=node|command (30-analytics-db
+# waits for the database only before the node).
 #
 # The environment is passed on unchanged: what a deployer's variables mean (e.g.
 # BIOMERO_SLURM_CONFIG_FILE naming the web admin's file) is decided in one place,
@@ -16,40 +18,40 @@
 # through here, see exactly what the node sees.
 set -euo pipefail
 
-# Upstream's external-worker script (99-run-external.sh, mounted over
+# Upstream's external-worker script (99-run-external.sh, mounted at
 # /startup/99-run.sh by its client compose file) starts the node with OMERO.server's
 # templates and `omero node`, which this image does not have: it would fail somewhere
 # obscure. This image configures an external worker itself; say so, once.
-if grep -Eqs 'etc/templates/ice\.config|omero node .*start --foreground' /startup/99-run.sh; then
-  echo "entrypoint: /startup/99-run.sh is upstream's external-worker script, which needs" \
+if grep -Eqs 'etc/templates/ice\.config|omero node .*start --foreground' /startup/*; then
+  echo "entrypoint: /startup holds upstream's external-worker script, which needs" \
     "OMERO.server's files this image does not have: remove that mount and set" \
     "OMERO_WORKER_PUBLISHED_HOST (the address the master reaches this worker at) and" \
     "OMERO_WORKER_PORT (the port published for it); not starting" >&2
   exit 1
 fi
 
-scripts=()
-for f in /startup/*; do
-  if [ -f "$f" ] && [ -x "$f" ]; then
-    scripts+=("$f")
-  fi
-done
-if [ ${#scripts[@]} -eq 0 ]; then
-  [ $# -gt 0 ] || { echo "entrypoint: nothing in /startup and no command" >&2; exit 1; }
-  exec "$@"
+if [ $# -eq 0 ]; then set -- start-node; fi
+if [ "$1" = start-node ]; then
+  export BIOMERO_WORKER_START=node
+else
+  export BIOMERO_WORKER_START=command
 fi
 
-last=${scripts[-1]}
-for f in "${scripts[@]}"; do
-  [ "$f" != "$last" ] || break
+for step in /startup/*; do
+  [ -e "$step" ] || continue
+  if [ ! -f "$step" ] || [ ! -x "$step" ]; then
+    echo "entrypoint: skipping $step: not an executable file" >&2
+    continue
+  fi
+  echo "entrypoint: $step" >&2
   rc=0
-  "$f" "$@" || rc=$?
+  "$step" || rc=$?
   if [ "$rc" -ne 0 ]; then
-    if [ $# -eq 0 ]; then
-      echo "entrypoint: $f failed (exit $rc); the worker is not started" >&2
+    if [ "$BIOMERO_WORKER_START" = node ]; then
+      echo "entrypoint: $step failed (exit $rc); the worker is not started" >&2
       exit "$rc"
     fi
-    echo "entrypoint: $f failed (exit $rc); running '$1' anyway" >&2
+    echo "entrypoint: $step failed (exit $rc); running '$1' anyway" >&2
   fi
 done
-exec "$last" "$@"
+exec "$@"

@@ -2,11 +2,12 @@
 # When workflow tracking is on: wait for the analytics database (bounded by
 # BIOMERO_DB_WAIT_SECONDS, default 60, named in the failure message), then let
 # biomero create its analytics schema. The password never appears in output.
-# With a command (`doctor`, `bash`, ...) this waits for nothing: doctor reports.
+# Before another command than the node (`doctor`, `bash`, ...) this waits for
+# nothing: doctor reports. (BIOMERO_WORKER_START: set by the entrypoint.)
 set -euo pipefail
 
-if [ $# -gt 0 ]; then
-  echo "30-analytics-db: command given ($1): not waiting for the database"
+if [ "${BIOMERO_WORKER_START:-node}" != node ]; then
+  echo "30-analytics-db: not starting the node: not waiting for the database"
   exit 0
 fi
 exec python -m biomero_worker db-init

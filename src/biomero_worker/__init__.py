@@ -11,6 +11,7 @@ Modules, one job each:
   script_env      what a script launched by the Processor sees (ProcessI hook)
   biomero_contract  what biomero itself reads and accepts (asked of biomero)
   doctor          one line per readiness check
+  health          the image's HEALTHCHECK (cheap: config, node, registry session)
   cli             ``python -m biomero_worker <command>`` (start-up scripts, admins)
 
 Nothing is imported here: the script hook's ``.pth`` imports this package in every

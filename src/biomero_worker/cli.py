@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (analytics_db, biomero_contract, doctor, image_build, layout, node, omero_config,
-               runtime_config)
+from . import (analytics_db, biomero_contract, doctor, health, image_build, layout, node,
+               omero_config, runtime_config)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     node.add_commands(sub)
     analytics_db.add_commands(sub)
     doctor.add_commands(sub)
+    health.add_commands(sub)
     biomero_contract.add_commands(sub)
     image_build.add_commands(sub)
     return top

@@ -332,14 +332,9 @@ def _last_line(output: str, returncode: int) -> str:
 
 
 def _node_running() -> bool:
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if (p / "comm").read_text().strip() == "icegridnode":
-                    return True
-            except OSError:
-                continue
-    return False
+    from .health import node_pids
+
+    return bool(node_pids())
 
 
 def add_commands(sub) -> None:

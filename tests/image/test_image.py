@@ -44,6 +44,9 @@ def test_runs_as_omero_server_not_root(config, worker_exec):
 
 def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
     assert config["Entrypoint"] == ["/usr/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]
+    # docker-library style: the entrypoint prepares and execs "$@"; CMD is the node
+    assert config["Cmd"] == ["start-node"]
+    assert config["Healthcheck"]["Test"] == ["CMD", "biomero-worker", "health"]
     worker_exec("test", "-x", "/usr/bin/tini")
     worker_exec("test", "-x", "/usr/local/bin/entrypoint.sh")
     scripts = worker_exec("ls", "/startup").stdout.split()

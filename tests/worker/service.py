@@ -33,8 +33,8 @@ SLURM_PATHS = {
 # In the worker's environment, never allow-listed: must not reach scripts.
 SECRET_TOKEN = "not-for-scripts-" + uuid.uuid4().hex[:8]
 HTTPS_PROXY = "http://proxy.invalid:3128"
-# What 99-run.sh prints just before the node takes over: start-up is done.
-STARTED = "99-run: exec icegridnode"
+# What start-node prints just before it becomes icegridnode: preparation is done.
+STARTED = "start-node: exec icegridnode"
 
 
 @dataclass

@@ -667,6 +667,10 @@ def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image
         stack.docker.containers.get(master.container).stop(timeout=5)
         code, out = w.exec("doctor --only node --timeout 3", timeout=60)
         assert code == 1 and "FAIL" in out and "has no registry" in out, out
+        # and the image's health check says so once the node notices (its keepalive)
+        wait_until("health to report the lost session",
+                   lambda: w.exec("biomero-worker health")[0] == 1, 90, interval=2)
+        assert "lost" in w.exec("biomero-worker health")[1]
     finally:
         w.remove()
 
@@ -684,3 +688,32 @@ def test_what_biomero_scripts_read_reaches_them_through_the_processor(worker):
     code, out = worker.exec("doctor --only script-env", env=IMPORTER_HANDOFF)
     assert code == 0 and out.startswith("INFO") and "IMPORTER_ENABLED" in out, out
     assert "postgresql://ingest" not in out  # names, never values
+
+
+
+def test_the_worker_turns_healthy_and_a_site_step_after_99_does_not_replace_the_node(
+        stack, worker_image, facts, tmp_path):
+    steps = tmp_path / "site-steps"
+    steps.mkdir()
+    (steps / "zz-site.sh").write_text("#!/bin/sh\necho site step ran\n")
+    (steps / "zz-site.sh").chmod(0o755)
+    (steps / "zz-notes.txt").write_text("not a step\n")
+    w = start_worker(stack, worker_image, facts, name="healthy",
+                     env=worker_environment(facts, name="healthy"),
+                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path),
+                             "/startup/zz-site.sh": steps / "zz-site.sh",
+                             "/startup/zz-notes.txt": steps / "zz-notes.txt"})
+    try:
+        logs = w.wait_started()
+        assert "site step ran" in logs and "skipping /startup/zz-notes.txt: not an executable" \
+            in logs, logs
+
+        def health():
+            w.docker.reload()
+            return w.docker.attrs["State"]["Health"]["Status"] == "healthy"
+
+        wait_until("the worker's HEALTHCHECK to say healthy", health, 120, alive=w.running)
+        code, out = w.exec("biomero-worker health")
+        assert (code, out.strip()) == (0, "healthy")
+    finally:
+        w.remove()
