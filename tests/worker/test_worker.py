@@ -488,7 +488,7 @@ def test_biomero_refuses_a_changed_host_key(worker, facts):
     other = Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode().split()[1]
     code, out = worker.exec(f"cp {KNOWN_HOSTS} /tmp/kh && sed -i -E "
-                            f"'s/ssh-ed25519 [A-Za-z0-9+\\/=]+/ssh-ed25519 {other}/' {KNOWN_HOSTS}")
+                            f"'s|ssh-ed25519 [A-Za-z0-9+/=]+|ssh-ed25519 {other}|' {KNOWN_HOSTS}")
     assert code == 0, out
     try:
         answer = biomero_connects(worker)
