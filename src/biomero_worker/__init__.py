@@ -12,6 +12,7 @@ Modules, one job each:
   biomero_contract  what biomero itself reads and accepts (asked of biomero)
   doctor          one line per readiness check
   health          the image's HEALTHCHECK (cheap: config, node, registry session)
+  wrapping        our code after a library's method (the hook's one way to extend)
   cli             ``python -m biomero_worker <command>`` (start-up scripts, admins)
 
 Nothing is imported here: the script hook's ``.pth`` imports this package in every

@@ -133,19 +133,11 @@ def contract_problems(processor_module) -> list[str]:
 
 def patch(processor_module) -> bool:
     """Wrap ``ProcessI.make_env`` (idempotent). Returns True when wrapped now."""
-    cls = processor_module.ProcessI
-    original = cls.make_env
-    if getattr(original, "_script_env", False):
-        return False
+    from .wrapping import after
 
-    def make_env(self):
-        original(self)
-        added = extend(self.env)
-        refresh_config(self.env)
+    def extra(process):
+        added = extend(process.env)
+        refresh_config(process.env)
         log.debug("script env: added %s", ", ".join(added) or "nothing")
 
-    make_env.__wrapped__ = original
-    make_env.__doc__ = original.__doc__
-    make_env._script_env = True
-    cls.make_env = make_env
-    return True
+    return after(processor_module.ProcessI, "make_env", "_script_env", extra)

@@ -67,20 +67,10 @@ def secure(client, path: Path | None = None) -> bool:
 
 def patch(connection_module) -> bool:
     """Wrap ``Connection.__init__`` (idempotent). Returns True when wrapped now."""
-    cls = connection_module.Connection
-    original = cls.__init__
-    if getattr(original, "_host_keys", False):
-        return False
+    from .wrapping import after
 
-    def __init__(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        secure(self.client)
-
-    __init__.__wrapped__ = original
-    __init__.__doc__ = original.__doc__
-    __init__._host_keys = True
-    cls.__init__ = __init__
-    return True
+    return after(connection_module.Connection, "__init__", "_host_keys",
+                 lambda connection: secure(connection.client))
 
 
 def contract_problems(connection_module) -> list[str]:
