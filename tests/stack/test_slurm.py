@@ -45,8 +45,13 @@ def _openssh_private(key) -> str:
 
 
 def test_both_compute_nodes_are_idle(slurm):
-    out = slurm.ssh("sinfo -h -N -o '%N %t'").check("sinfo").stdout.split()
-    assert dict(zip(out[::2], out[1::2])) == {n: "idle" for n in SLURM_NODES}
+    # a node can show `unk` for a moment while its slurmd re-registers
+    def states():
+        out = slurm.ssh("sinfo -h -N -o '%N %t'").check("sinfo").stdout.split()
+        return dict(zip(out[::2], out[1::2]))
+
+    wait_until("every node idle", lambda: states() == {n: "idle" for n in SLURM_NODES}, 30,
+               interval=1)
 
 
 def test_sbatch_completes_sacct_reports_it_and_output_is_on_data(slurm):
