@@ -61,6 +61,7 @@ class Doctor:
         self.home = Path(self.env.get("HOME", "/opt/omero/server"))
         self._cfg = None
         self.ssh_ok = None
+        self._ssh_settings: list[str] | None = None
 
     # -- helpers ---------------------------------------------------------------
     def cfg(self) -> configparser.ConfigParser:
@@ -133,14 +134,8 @@ class Doctor:
             if m & 0o077:
                 problems.append(f"{f} has mode {m:o}, must be 600 (ssh refuses it)")
         # The identity files ssh would use for [SSH] host (from ~/.ssh/config too).
-        wanted = []
-        try:
-            out = subprocess.run(["ssh", "-G", self.ssh_host()], capture_output=True,
-                                 text=True, timeout=self.timeout).stdout
-            wanted = [os.path.expanduser(line.split(None, 1)[1]) for line in out.splitlines()
-                      if line.startswith("identityfile ")]
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        wanted = [os.path.expanduser(line.split(None, 1)[1])
+                  for line in self.ssh_settings() if line.startswith("identityfile ")]
         existing = [w for w in wanted if os.path.isfile(w)]
         if not private:
             problems.append(f"no private key in {d} (mount one at /tmp/.ssh)")
@@ -151,10 +146,20 @@ class Doctor:
             return Result(FAIL, "; ".join(problems))
         return Result(OK, f"{d} 700; private: {', '.join(private)} (600)")
 
+    def ssh_settings(self) -> list[str]:
+        """`ssh -G` for [SSH] host: what ssh resolves it to through ~/.ssh/config (run
+        once; empty when ssh cannot say)."""
+        if self._ssh_settings is None:
+            try:
+                self._ssh_settings = self.command(["ssh", "-G", self.ssh_host()]
+                                                  ).stdout.splitlines()
+            except (OSError, subprocess.TimeoutExpired):
+                self._ssh_settings = []
+        return self._ssh_settings
+
     def ssh_target(self) -> tuple[str, str]:
-        """(host name, port) ssh resolves [SSH] host to (through ~/.ssh/config)."""
-        out = self.command(["ssh", "-G", self.ssh_host()]).stdout
-        found = dict(line.split(None, 1) for line in out.splitlines() if " " in line)
+        """(host name, port) ssh resolves [SSH] host to."""
+        found = dict(line.split(None, 1) for line in self.ssh_settings() if " " in line)
         return found.get("hostname", self.ssh_host()), found.get("port", "22")
 
     def check_host_keys(self) -> Result:
