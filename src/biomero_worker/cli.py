@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (analytics_db, biomero_contract, doctor, health, image_build, layout, node,
-               omero_config, runtime_config)
+from . import (analytics_db, biomero_contract, doctor, health, image_build, layout,
+               log_forward, node, omero_config, runtime_config)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
     layout.add_commands(sub)
     omero_config.add_commands(sub)
     node.add_commands(sub)
+    log_forward.add_commands(sub)
     analytics_db.add_commands(sub)
     doctor.add_commands(sub)
     health.add_commands(sub)

@@ -64,6 +64,16 @@ def omerodir(environ=None) -> Path:
     return Path(_env(environ).get("OMERODIR") or OMERODIR)
 
 
+def log_dir(environ=None) -> Path:
+    """OMERO's log directory: the node's, the Processor's and the scripts' files."""
+    return omerodir(environ) / "var" / "log"
+
+
+def scripts_log(environ=None) -> Path:
+    """Every script's stdout and stderr, line by line (script_output)."""
+    return log_dir(environ) / "scripts.log"
+
+
 def merged_path(environ=None) -> Path:
     return Path(_env(environ).get("BIOMERO_CONFIG_MERGED") or MERGED_DEFAULT)
 
@@ -143,7 +153,7 @@ def named_paths(environ=None) -> dict[str, Path]:
     fixed = {"HOME": HOME, "OMERODIR": omerodir(environ), "VENV": VENV,
              "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR,
              "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT,
-             "MERGED": merged_path(environ)}
+             "MERGED": merged_path(environ), "LOG_DIR": log_dir(environ)}
     return {**fixed, **{lay.role: lay.path for lay in layers(environ)}}
 
 

@@ -19,6 +19,11 @@ Environment (the upstream compose service's, plus optional extras):
   CONFIG_omero_ports_prefix, CONFIG_omero_ports_registry (4061),
   CONFIG_omero_ports_tcp (4063)   as on the master
   OMERO_RESOLVE_WAIT_SECONDS bound on waiting for names to resolve (default 30)
+  CONFIG_omero_logging_level  the level the Processor logs at (10 DEBUG ... 40 ERROR,
+                             or a name): set on every server of this node through
+                             IceGrid.Node.PropertiesOverride, since the Processor takes
+                             its properties from the master's descriptor, not from
+                             this container's OMERO configuration
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Settings:
     registry_port: str
     router_port: str
     resolve_wait: float
+    log_level: int | None = None
 
 
 def settings(environ=None) -> Settings:
@@ -108,12 +114,14 @@ def settings(environ=None) -> Settings:
     try:
         resolve_wait = env_settings.seconds("OMERO_RESOLVE_WAIT_SECONDS", DEFAULT_RESOLVE_WAIT,
                                             environ)
+        log_level = env_settings.log_level(environ)
     except env_settings.SettingError as exc:
         raise NodeConfigError(str(exc)) from None
     return Settings(master=master, name=name,
                     host=environ.get("OMERO_WORKER_HOST", "").strip() or name,
                     port=port, published=published, registry_port=registry_port,
-                    router_port=_port(environ, "tcp"), resolve_wait=resolve_wait)
+                    router_port=_port(environ, "tcp"), resolve_wait=resolve_wait,
+                    log_level=log_level)
 
 
 def locator(master_addr: str, registry_port: str) -> str:
@@ -131,6 +139,9 @@ def render(s: Settings, worker_addr: str) -> dict[str, str]:
     master recreated at another address (an upgrade, `compose up`) gets the node
     back without restarting the worker."""
     port = f" -p {s.port}" if s.port else ""
+    overrides = "Ice.IPv6=0"
+    if s.log_level is not None:
+        overrides += f" omero.logging.level={s.log_level}"
     if s.published:
         endpoints = (f"IceGrid.Node.Endpoints=tcp -h 0.0.0.0{port}\n"
                      f"IceGrid.Node.PublishedEndpoints=tcp -h {s.published}{port}\n")
@@ -150,7 +161,8 @@ def render(s: Settings, worker_addr: str) -> dict[str, str]:
             "IceGrid.Node.CollocateRegistry=0\n"
             "# Docker has no IPv6: servers' admin endpoints (tcp -h localhost) must not\n"
             "# try ::1, or activation fails with 'Cannot assign requested address'.\n"
-            "IceGrid.Node.PropertiesOverride=Ice.IPv6=0\n"
+            "# omero.logging.level: CONFIG_omero_logging_level, for the Processor.\n"
+            f"IceGrid.Node.PropertiesOverride={overrides}\n"
             "IceGrid.Node.Trace.Replica=1\n"
             f"Ice.StdOut=var/log/{s.name}.out\n"
             f"Ice.StdErr=var/log/{s.name}.err\n"

@@ -76,6 +76,20 @@ def extend(env, environ=None) -> list[str]:
     return added
 
 
+def set_log_level(env, environ=None) -> None:
+    """The worker's CONFIG_omero_logging_level, as the level a script logs at (the
+    script hook applies it)."""
+    from . import env_settings, script_env_hook
+
+    try:
+        level = env_settings.log_level(environ)
+    except env_settings.SettingError as exc:
+        log.error("script env: %s; scripts log as they choose", exc)
+        return
+    if level is not None:
+        env.set(script_env_hook.LOG_LEVEL_VAR, str(level))
+
+
 def refresh_config(env, environ=None) -> None:
     """Re-merge the runtime slurm-config (only if a layer changed) and point the
     script at the merged file. A bad edit keeps the last good file and is logged."""
@@ -137,6 +151,7 @@ def patch(processor_module) -> bool:
 
     def extra(process):
         added = extend(process.env)
+        set_log_level(process.env)
         refresh_config(process.env)
         log.debug("script env: added %s", ", ".join(added) or "nothing")
 

@@ -4,8 +4,14 @@ Installs a meta-path finder that waits for a few modules of the libraries the wo
 runs and, once one is imported, applies the worker's guarded wrapping of it:
 
   omero.processor    ProcessI.make_env: the script environment (script_env)
+                     ProcessI.activate: the script's output, also in
+                     var/log/scripts.log (script_output)
   fabric.connection  Connection's SSH client: host keys checked against a mounted
                      known_hosts (ssh_host_keys)
+
+In a script, ``BIOMERO_SCRIPT_LOG_LEVEL`` (set by script_env from the worker's
+``CONFIG_omero_logging_level``) drops every log record below that level, whatever
+level the script gave its own handlers.
 
 Nothing else is imported here, so a script's start-up stays as fast as before; any
 failure is reported on stderr and leaves the library untouched rather than breaking
@@ -16,19 +22,30 @@ import importlib
 import os
 import sys
 
-# module imported by a script -> (our module, what it wraps, for messages)
+# module imported by a script -> [(our module, what it wraps, for messages)]
 TARGETS = {
-    "omero.processor": ("biomero_worker.script_env", "ProcessI.make_env"),
-    "fabric.connection": ("biomero_worker.ssh_host_keys", "Connection's host key policy"),
+    "omero.processor": [("biomero_worker.script_env", "ProcessI.make_env"),
+                        ("biomero_worker.script_output", "ProcessI.activate")],
+    "fabric.connection": [("biomero_worker.ssh_host_keys", "Connection's host key policy")],
 }
+LOG_LEVEL_VAR = "BIOMERO_SCRIPT_LOG_LEVEL"
 
 
 def _apply(name, module):
-    ours, what = TARGETS[name]
-    try:
-        importlib.import_module(ours).patch(module)
-    except Exception as exc:  # never break the library's import
-        print(f"{ours.rsplit('.', 1)[-1]}: could not wrap {what}: {exc!r}", file=sys.stderr)
+    for ours, what in TARGETS[name]:
+        try:
+            importlib.import_module(ours).patch(module)
+        except Exception as exc:  # never break the library's import
+            print(f"{ours.rsplit('.', 1)[-1]}: could not wrap {what}: {exc!r}",
+                  file=sys.stderr)
+
+
+def _apply_log_level():
+    raw = os.environ.get(LOG_LEVEL_VAR, "")
+    if raw.isdigit() and 0 < int(raw) <= 50:
+        import logging
+
+        logging.disable(int(raw) - 1)  # drops records of lower severity, everywhere
 
 
 class _PatchingLoader:
@@ -68,6 +85,7 @@ def install():
         return
     if any(isinstance(f, _Finder) for f in sys.meta_path):
         return
+    _apply_log_level()
     for name in TARGETS:
         if name in sys.modules:  # imported before us (not at interpreter start)
             _apply(name, sys.modules[name])

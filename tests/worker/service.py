@@ -9,6 +9,7 @@ to failing tests, every exec bounded in time.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
 import time
@@ -152,6 +153,7 @@ def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> d
         "NO_PROXY": "localhost,database,master",
         "SECRET_TOKEN": SECRET_TOKEN,
         "BIOMERO_DB_WAIT_SECONDS": "60",
+        "CONFIG_omero_logging_level": "10",  # as upstream's compose sets it
     }
     env.update(extra)
     return {k: v for k, v in env.items() if v is not None}
@@ -199,7 +201,7 @@ import logging, sys, threading, time, types
 logging.getLogger("script_env").addHandler(logging.StreamHandler(sys.stdout))
 import omero.processor as P
 ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
-p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test"}}, None)
+p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test", "omero.job": {job!r}}}, None)
 p.script_path.write_text({script!r})
 p.activate()
 deadline = time.time() + 300
@@ -214,12 +216,57 @@ print("---rc=%d---" % rc)
 """
 
 
-def run_script(worker: Worker, script: str, env=None) -> str:
+def run_script(worker: Worker, script: str, env=None, job: str = "4242") -> str:
     """Launch SCRIPT through omero-py's ProcessI in the worker; its stdout (the
     Processor's log lines included), asserting it exited 0."""
     code, out = worker.exec(
         ["bash", "-c", 'cd "$OMERODIR" && exec python -c "$RUNNER"'],
-        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script)), **(env or {})})
+        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script), job=job), **(env or {})})
     assert code == 0, out
     assert "---rc=0---" in out, out
     return out.split("---stderr---")[0]
+
+
+# -- the grid node, through the registry -------------------------------------------
+def icegridadmin(worker, command: str, timeout_ms=5000):
+    return worker.exec(
+        f'icegridadmin "--Ice.Config={layout.OMERODIR}/etc/internal.cfg" '
+        f'--Ice.Override.ConnectTimeout={timeout_ms} '
+        f'-u "$OMERO_ICEGRID_ADMIN_USER" -p "$OMERO_ICEGRID_ADMIN_PASSWORD" -e "{command}"')
+
+
+@contextlib.contextmanager
+def placed_processor(worker, *, app: str, node: str, server: str):
+    """Place `server` on `node` with OMERO's Processor descriptor (through the
+    registry, from inside `worker`), yield its pid once the node started it,
+    and remove the application afterwards."""
+    code, out = worker.exec(
+        f"cat > /tmp/{app}.xml <<'EOF'\n"
+        + PROCESSOR_DESCRIPTOR.format(app=app, node=node, server=server,
+                                      omerodir=layout.OMERODIR) + "EOF\n")
+    assert code == 0, out
+    code, out = icegridadmin(worker, f"application add /tmp/{app}.xml")
+    assert code == 0, out
+    try:
+        def pid():
+            c, o = icegridadmin(worker, f"server pid {server}")
+            return o.strip() if c == 0 and o.strip().isdigit() else None
+        yield wait_until(f"the node to start {server}", pid, 60, interval=1.0)
+    finally:
+        icegridadmin(worker, f"application remove {app}")
+
+
+PROCESSOR_DESCRIPTOR = """<icegrid>
+  <application name="{app}">
+    <node name="{node}">
+      <server id="{server}" exe="python" activation="always" pwd="{omerodir}"
+              deactivation-timeout="3">
+        <option>-m</option>
+        <option>runProcessor</option>
+        <env>OMERO_STARTUP_WAIT=120000</env>
+        <adapter name="ProcessorAdapter" endpoints="tcp"/>
+      </server>
+    </node>
+  </application>
+</icegrid>
+"""

@@ -23,7 +23,9 @@ from tests.worker.service import (
     SSH_ALIAS,
     SSH_MOUNT,
     WORKER_NAME,
+    icegridadmin,
     make_overrides,
+    placed_processor,
     make_ssh_mount,
     run_script,
     run_to_exit,
@@ -70,7 +72,11 @@ def test_doctor_passes_in_the_running_worker(worker):
 
 
 def test_start_up_log_is_clean_and_node_holds_a_registry_session(worker):
-    noisy = [ln for ln in worker.logs().splitlines()
+    # the start-up's own lines and the node's; scripts and placed Processors (which
+    # find no OMERO server here) log what other tests make them do
+    own = [ln for ln in worker.logs().splitlines()
+           if not ln.startswith(("[scripts.log]", "[Processor-"))]
+    noisy = [ln for ln in own
              if re.search(r"error|traceback|warning|exception", ln, re.IGNORECASE)]
     assert not noisy, noisy
     code, out = worker.exec(f"cat {OMERODIR}/var/log/{WORKER_NAME}.err")
@@ -145,9 +151,11 @@ def test_hook_contract_with_the_real_omero_py(worker):
     code, out = worker.python(textwrap.dedent("""
         import base64, hashlib, importlib.metadata as md
         import omero.processor as P
-        from biomero_worker import script_env
-        print("PROBLEMS=%s" % script_env.contract_problems(P))
-        print("PATCHED=%s" % getattr(P.ProcessI.make_env, "_script_env", False))
+        from biomero_worker import script_env, script_output
+        print("PROBLEMS=%s" % (script_env.contract_problems(P)
+                               + script_output.contract_problems(P)))
+        print("PATCHED=%s" % (getattr(P.ProcessI.make_env, "_script_env", False)
+                              and getattr(P.ProcessI.activate, "_script_output", False)))
         # omero-py's processor.py is omero-py's: it matches the wheel's RECORD
         dist = md.distribution("omero-py")
         rec = [f for f in dist.files if str(f) == "omero/processor.py"][0]
@@ -289,50 +297,6 @@ def test_deployer_config_file_variable_gives_docker_exec_the_nodes_layers(
 
 
 # -- grid node --------------------------------------------------------------------------
-def icegridadmin(worker, command: str, timeout_ms=5000):
-    return worker.exec(
-        f'icegridadmin "--Ice.Config={OMERODIR}/etc/internal.cfg" '
-        f'--Ice.Override.ConnectTimeout={timeout_ms} '
-        f'-u "$OMERO_ICEGRID_ADMIN_USER" -p "$OMERO_ICEGRID_ADMIN_PASSWORD" -e "{command}"')
-
-
-@contextlib.contextmanager
-def placed_processor(worker, *, app: str, node: str, server: str):
-    """Place `server` on `node` with OMERO's Processor descriptor (through the
-    registry, from inside `worker`), yield its pid once the node started it,
-    and remove the application afterwards."""
-    code, out = worker.exec(
-        f"cat > /tmp/{app}.xml <<'EOF'\n"
-        + PROCESSOR_DESCRIPTOR.format(app=app, node=node, server=server,
-                                      omerodir=OMERODIR) + "EOF\n")
-    assert code == 0, out
-    code, out = icegridadmin(worker, f"application add /tmp/{app}.xml")
-    assert code == 0, out
-    try:
-        def pid():
-            c, o = icegridadmin(worker, f"server pid {server}")
-            return o.strip() if c == 0 and o.strip().isdigit() else None
-        yield wait_until(f"the node to start {server}", pid, 60, interval=1.0)
-    finally:
-        icegridadmin(worker, f"application remove {app}")
-
-
-PROCESSOR_DESCRIPTOR = """<icegrid>
-  <application name="{app}">
-    <node name="{node}">
-      <server id="{server}" exe="python" activation="always" pwd="{omerodir}"
-              deactivation-timeout="3">
-        <option>-m</option>
-        <option>runProcessor</option>
-        <env>OMERO_STARTUP_WAIT=120000</env>
-        <adapter name="ProcessorAdapter" endpoints="tcp"/>
-      </server>
-    </node>
-  </application>
-</icegrid>
-"""
-
-
 def test_node_registers_and_runs_processor_with_the_image_python(worker):
     wait_until("the registry to list the node",
                lambda: WORKER_NAME in icegridadmin(worker, "node list")[1], 60, interval=1.0)
