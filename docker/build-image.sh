@@ -16,10 +16,10 @@ cd "$(dirname "$0")/.."
 # The build's inputs (image name, base tag, bioformats2raw pin): one owner. What
 # the caller exported wins (make exports its command-line overrides).
 declare -A given=()
-for var in IMAGE BASE_IMAGE; do given[$var]=${!var-}; done
+for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do given[$var]=${!var-}; done
 # shellcheck source=../build.env
 . ./build.env
-for var in IMAGE BASE_IMAGE; do [ -z "${given[$var]}" ] || printf -v "$var" '%s' "${given[$var]}"; done
+for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do [ -z "${given[$var]}" ] || printf -v "$var" '%s' "${given[$var]}"; done
 : "${BASE_IMAGE:=$LOCAL_BASE_IMAGE}"
 : "${VERSION:=$(cat VERSION)}"
 : "${TARGET:=runtime}"
@@ -145,6 +145,8 @@ build_args=(
   --build-arg "REVISION=$revision"
   --build-arg "SOURCE=$source_url"
   --build-arg "BIOMERO_VERSION=$biomero_version"
+  --build-arg "OMERO_UID=$OMERO_UID"
+  --build-arg "OMERO_GID=$OMERO_GID"
 )
 key=$( {
   inputs_digest

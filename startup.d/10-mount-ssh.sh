@@ -9,7 +9,11 @@ set -euo pipefail
 src=${BIOMERO_SSH_MOUNT:-$(python -m biomero_worker paths SSH_MOUNT)}
 dest=${HOME:?HOME is not set}/.ssh
 
-install -d -m 700 "$dest"
+# A tmpfs there (--read-only) may belong to root: used as it is (ssh checks the
+# modes of the files, not of the directory).
+if [ ! -d "$dest" ] || [ -O "$dest" ]; then
+  install -d -m 700 "$dest"
+fi
 # ~/.ssh mirrors the mount at every start: a key removed there (rotation) must not
 # survive in a restarted container's copy.
 find "$dest" -mindepth 1 -maxdepth 1 -type f -delete

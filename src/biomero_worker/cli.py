@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (analytics_db, biomero_contract, doctor, health, image_build, layout,
-               log_forward, node, omero_config, runtime_config)
+from . import (analytics_db, biomero_contract, doctor, health, identity, image_build,
+               layout, log_forward, node, omero_config, runtime_config)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="the runtime slurm-config layers")
     runtime_config.add_commands(config.add_subparsers(dest="config_command", required=True))
     layout.add_commands(sub)
+    identity.add_commands(sub)
     omero_config.add_commands(sub)
     node.add_commands(sub)
     log_forward.add_commands(sub)

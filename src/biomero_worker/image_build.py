@@ -14,11 +14,13 @@ import shutil
 import sysconfig
 from pathlib import Path
 
-from . import layout, runtime_config, script_env_hook
+from . import identity, layout, runtime_config, script_env_hook
 
-# Written by the worker at run time: owned by the node's user.
+# Written by the worker at run time: owned by the node's user and by group 0,
+# group-writable, so that any uid of group 0 runs the worker (identity).
 USER_DIRS = [layout.HOME, layout.OMERODIR, layout.OMERODIR / "etc", layout.OMERODIR / "var",
              layout.OMERODIR / "var" / "log", layout.STATE_DIR, layout.OMERO_DATA]
+ROOT_GROUP = 0
 # Mount points and the image's own layers: root's, readable by all.
 ROOT_DIRS = [layout.LAYER_DEFAULTS["RUNTIME_OVERRIDES"], layout.CONFIG_DIR]
 
@@ -28,7 +30,11 @@ def prepare(config_src: Path, owner: str, log=print) -> int:
         d.mkdir(parents=True, exist_ok=True)
         d.chmod(0o755)
     for d in USER_DIRS:
-        shutil.chown(d, owner, owner)
+        shutil.chown(d, owner, ROOT_GROUP)
+        d.chmod(0o775)
+    # an unknown uid of group 0 adds its own passwd entry at start (identity)
+    shutil.chown(identity.PASSWD, 0, ROOT_GROUP)
+    identity.PASSWD.chmod(0o664)
     for role in ("BASE", "IMAGE_OVERRIDES"):
         dest = layout.LAYER_DEFAULTS[role]
         shutil.copytree(config_src / dest.name, dest, dirs_exist_ok=True)
@@ -44,8 +50,8 @@ def prepare(config_src: Path, owner: str, log=print) -> int:
         return 1
     for f in (layout.merged_path(environ), layout.status_path(environ),
               layout.lock_path(environ)):
-        shutil.chown(f, owner, owner)
-        f.chmod(0o644)
+        shutil.chown(f, owner, ROOT_GROUP)
+        f.chmod(0o664)
     pth = Path(sysconfig.get_path("purelib")) / script_env_hook.PTH_NAME
     pth.write_text(script_env_hook.PTH_LINE)
     log(f"prepare-image: layout ready; merged {layout.merged_path(environ)}; script hook {pth}")

@@ -74,6 +74,25 @@ def scripts_log(environ=None) -> Path:
     return log_dir(environ) / "scripts.log"
 
 
+def writable_dirs(environ=None) -> list[Path]:
+    """Where the worker writes at run time (identity checks them at start; with
+    --read-only each must be a tmpfs or a volume): ~/.ssh (the key's copy), the
+    node's files (etc) and data and logs (var), the merged config, temp files."""
+    environ = _env(environ)
+    return [HOME / ".ssh", omerodir(environ) / "etc", omerodir(environ) / "var",
+            log_dir(environ), merged_path(environ).parent,
+            Path(environ.get("TMPDIR") or "/tmp")]
+
+
+def writable_roots(environ=None) -> list[Path]:
+    """writable_dirs() without those inside another: one tmpfs or volume each."""
+    roots: list[Path] = []
+    for d in sorted(writable_dirs(environ), key=lambda p: len(p.parts)):
+        if not any(d.is_relative_to(r) for r in roots):
+            roots.append(d)
+    return roots
+
+
 def merged_path(environ=None) -> Path:
     return Path(_env(environ).get("BIOMERO_CONFIG_MERGED") or MERGED_DEFAULT)
 

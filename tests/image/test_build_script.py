@@ -48,3 +48,25 @@ def test_local_archive_with_wrong_sha256_fails(tmp_path):
     assert "sha256" in proc.stderr
     assert "image: building" not in proc.stderr
     assert FETCHED.exists() == before  # nothing copied into the build context
+
+
+def test_another_uid_and_gid_chosen_at_build_time(tmp_path):
+    """`make image OMERO_UID=... OMERO_GID=...`: the node's user and the owner of
+    what it writes; gid 0 (an existing group) is taken as it is. Only the layers
+    after the venv are rebuilt."""
+    image = "biomero-worker-uid-test"
+    proc = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={image}",
+                           "OMERO_UID=4321", "OMERO_GID=0", f"BUILD_DIR={tmp_path}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
+    try:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out = subprocess.run(
+            ["docker", "run", "--rm", "--entrypoint", "bash", f"{image}:latest", "-c",
+             "id -un; id -u; id -g; stat -c %u:%g /var/lib/biomero-worker "
+             "/opt/omero/server/OMERO.server/var/log"],
+            capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["omero-server", "4321", "0", "4321:0", "4321:0"], out.stdout
+    finally:
+        subprocess.run(["docker", "image", "rm", "-f", f"{image}:latest",
+                        f"{image}:{build_env.version()}"], capture_output=True, timeout=120)

@@ -161,13 +161,15 @@ def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> d
 
 def start_worker(stack, image: str, facts: StackFacts, *, name: str = WORKER_NAME,
                  env: dict | None = None, mounts: dict | None = None,
-                 command: list[str] | None = None) -> Worker:
+                 command: list[str] | None = None, **run) -> Worker:
     """docker run, the compose way; mounts as {container_path: host_path or
-    (host_path, mode)}."""
+    (host_path, mode)}; RUN: more of docker run's options (user, read_only, tmpfs)."""
     mounts = mounts or {}
     container = stack.container(image, name=f"{name}-{uuid.uuid4().hex[:6]}",
                                 aliases=[name], service="worker")
-    container.with_kwargs(hostname=name)
+    for path, options in run.pop("tmpfs", {}).items():
+        container.tmpfs[path] = options  # testcontainers passes them to docker as they are
+    container.with_kwargs(hostname=name, **run)
     for key, value in (env or {}).items():
         container.with_env(key, value)
     for inside, host in mounts.items():
