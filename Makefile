@@ -30,8 +30,11 @@ help: ## Show this help
 
 # Every suite runs in one pytest session. Each mk/*.mk fragment adds what its
 # tests need built first to TEST_PREREQS (expanded here, after the includes).
+# They are built side by side: the zeroc-ice compile keeps one core busy for
+# minutes while the stack's images install their packages.
 .PHONY: test
-test: $(VENV_STAMP) $(TEST_PREREQS) ## Run every test suite (unit, image, stack, worker)
+test: ## Run every test suite (unit, image, stack, worker, deploy)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV_STAMP) $(TEST_PREREQS)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks: each mk/*.mk fragment adds its bench-<topic> target to BENCH_TARGETS;

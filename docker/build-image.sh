@@ -27,6 +27,7 @@ for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do [ -z "${given[$var]}" ] || p
 : "${BIOFORMATS2RAW_ARCHIVE:=}"
 : "${BUILD_CA:=/etc/ssl/certs/ca-certificates.crt}"
 : "${BUILD_DIR:=.build}"
+: "${LOCKS:=docker}"  # the venv's locks: docker/, or docker/locks/biomero-x.y.z (make image BIOMERO_VERSION=)
 : "${FORCE:=}"      # non-empty: build even when the stamp says up to date
 : "${NO_CACHE:=}"   # non-empty: docker build --no-cache (cold build)
 
@@ -40,6 +41,10 @@ INPUTS=(
   docker/runtime-packages.sh docker/install-venv.sh docker/pip-check.expected
   pyproject.toml VERSION src startup.d config/base config/overrides
 )
+
+[ -s "$LOCKS/requirements.lock" ] && [ -s "$LOCKS/requirements-nodeps.lock" ] \
+  || { echo "image: ERROR: $LOCKS has no requirements.lock and requirements-nodeps.lock" >&2; exit 1; }
+if [ "$LOCKS" != docker ]; then INPUTS+=("$LOCKS"); fi
 
 B2R_VERSION=$BIOFORMATS2RAW_VERSION
 B2R_SHA256=$BIOFORMATS2RAW_SHA256
@@ -129,8 +134,8 @@ docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 || die "base image $BASE_IMAG
 b2r=$(resolve_bioformats2raw)
 b2r_version=$B2R_VERSION
 [ "$b2r" = included ] || b2r_version=
-biomero_version=$(sed -nE 's/^biomero==([^ ]+).*/\1/p' docker/requirements.lock)
-[ -n "$biomero_version" ] || die "docker/requirements.lock pins no biomero"
+biomero_version=$(sed -nE 's/^biomero==([^ ]+).*/\1/p' "$LOCKS/requirements.lock")
+[ -n "$biomero_version" ] || die "$LOCKS/requirements.lock pins no biomero"
 revision=$(git log -1 --format=%H -- "${INPUTS[@]}")
 if [ -n "$(git status --porcelain -- "${INPUTS[@]}")" ]; then revision="$revision-dirty"; fi
 source_url=$(git config --get remote.origin.url || echo unknown)
@@ -147,6 +152,7 @@ build_args=(
   --build-arg "BIOMERO_VERSION=$biomero_version"
   --build-arg "OMERO_UID=$OMERO_UID"
   --build-arg "OMERO_GID=$OMERO_GID"
+  --build-arg "LOCKS=$LOCKS"
 )
 key=$( {
   inputs_digest
@@ -168,6 +174,9 @@ secret=()
 if [ -s "$BUILD_CA" ]; then secret=(--secret "id=ca,src=$BUILD_CA"); fi
 nocache=()
 if [ -n "${NO_CACHE:-}" ]; then nocache=(--no-cache); fi
+# REBUILD_RUNTIME=<token>: a new token rebuilds the runtime stage from its first
+# step, the other stages from the cache (make bench-reproducible)
+if [ -n "${REBUILD_RUNTIME:-}" ]; then nocache+=(--build-arg "REBUILD_RUNTIME=$REBUILD_RUNTIME"); fi
 
 log "building $tag (target $TARGET, inputs $key)"
 rm -f "$stamp"

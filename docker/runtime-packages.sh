@@ -21,5 +21,5 @@ esac
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"
 rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt/* /var/log/dpkg.log \
-  /var/cache/debconf/*-old /var/lib/dpkg/*-old
+  /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/cache/ldconfig/aux-cache
 icegridnode --version

@@ -11,7 +11,7 @@ BIOFORMATS2RAW_ARCHIVE ?=
 BUILD_CA ?= /etc/ssl/certs/ca-certificates.crt
 
 IMAGE_ENV = IMAGE='$(IMAGE)' VERSION='$(VERSION)' BASE_IMAGE='$(BASE_IMAGE)' \
-  OMERO_UID='$(OMERO_UID)' OMERO_GID='$(OMERO_GID)' \
+  OMERO_UID='$(OMERO_UID)' OMERO_GID='$(OMERO_GID)' LOCKS='$(or $(VARIANT_LOCKS),docker)' \
   BIOFORMATS2RAW='$(BIOFORMATS2RAW)' BIOFORMATS2RAW_ARCHIVE='$(BIOFORMATS2RAW_ARCHIVE)' \
   BUILD_CA='$(BUILD_CA)' BUILD_DIR='$(BUILD_DIR)'
 
@@ -22,36 +22,39 @@ image: base ## Build the worker image (IMAGE:VERSION and :latest) (no-op when in
 TEST_PREREQS += image
 
 # ---- the hash-pinned locks -------------------------------------------------
-# Resolved with the host's Python, which must be 3.11 like the image's.
-LOCK_PYTHON ?= $(PYTHON)
-LOCK_VENV := $(BUILD_DIR)/lock-venv
+# Resolved inside the build environment's container (the image's Debian Python
+# 3.11, pip-tools pinned here): no Python needed on the host (docker/lock.sh).
 PIP_TOOLS_VERSION := 7.6.2
-PIP_COMPILE = PIP_FIND_LINKS= $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
-  --allow-unsafe --strip-extras $(LOCK_FLAGS)
+BUILD_ENV_IMAGE = $(IMAGE)-build-env:$(VERSION)
+LOCK_RUN = docker run --rm --user "$$(id -u):$$(id -g)" -e HOME=/tmp \
+  -v '$(CURDIR):/src' -w /src -e PIP_TOOLS_VERSION='$(PIP_TOOLS_VERSION)' \
+  -e LOCK_FLAGS='$(LOCK_FLAGS)' \
+  $(if $(wildcard $(BUILD_CA)),-v '$(abspath $(BUILD_CA)):/run/secrets/ca:ro' -e PIP_CERT=/run/secrets/ca) \
+  $(BUILD_ENV_IMAGE) bash docker/lock.sh
 
-$(LOCK_VENV)/.installed:
-	@$(LOCK_PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 11) else "make lock needs Python 3.11 (the image has Debian bookworm'"'"'s 3.11); set LOCK_PYTHON")'
-	$(LOCK_PYTHON) -m venv $(LOCK_VENV)
-	PIP_FIND_LINKS= $(LOCK_VENV)/bin/pip install --quiet 'pip-tools==$(PIP_TOOLS_VERSION)'
-	touch $@
+.PHONY: build-env
+build-env: base ## Build the build environment's image (compilers, Python 3.11: make lock runs there)
+	@$(IMAGE_ENV) IMAGE='$(IMAGE)-build-env' LOCKS=docker TARGET=build-env docker/build-image.sh
 
 .PHONY: lock lock-upgrade
-lock: $(LOCK_VENV)/.installed ## Re-resolve docker/*.in into the hash-pinned docker/*.lock (keeps pins)
-	$(PIP_COMPILE) -o docker/requirements.lock docker/requirements.in
-	$(PIP_COMPILE) -o docker/build-requirements.lock docker/build-requirements.in
-	@# requirements-nodeps.in: pinned and hashed one by one, never resolved
-	$(LOCK_VENV)/bin/python docker/lock-nodeps.py docker/requirements-nodeps.in \
-	  > docker/requirements-nodeps.lock
-	$(LOCK_VENV)/bin/python docker/lock-nodeps.py docker/script-sources.in \
-	  > docker/script-sources.lock
-	@# the zeroc-ice pin alone, so that the Ice compile is cached apart from the rest
-	{ echo '# zeroc-ice pin extracted from requirements.lock by `make lock`: do not edit'; \
-	  awk '/^zeroc-ice==/{p=1} p{print; if ($$0 !~ /\\$$/) exit}' docker/requirements.lock; \
-	} > docker/zeroc-ice.lock
-	@grep -q '^zeroc-ice==3\.6\.' docker/zeroc-ice.lock || { echo "lock: zeroc-ice 3.6 is not pinned" >&2; exit 1; }
+lock: build-env ## Re-resolve docker/*.in into the hash-pinned docker/*.lock (keeps pins), in a container
+	$(LOCK_RUN) docker
 
 lock-upgrade: LOCK_FLAGS = --upgrade
 lock-upgrade: lock ## Re-resolve the locks to the newest versions the .in files allow
+
+# `make image BIOMERO_VERSION=x.y.z`: the image with another biomero release, from
+# locks resolved for it (docker/locks/biomero-x.y.z/, made once, in the container;
+# commit them to keep that build reproducible). Empty or the locked release: the
+# default locks.
+BIOMERO_VERSION ?=
+LOCKED_BIOMERO := $(shell sed -nE 's/^biomero==([^ ]+).*/\1/p' docker/requirements.lock)
+ifneq ($(filter-out $(LOCKED_BIOMERO),$(BIOMERO_VERSION)),)
+VARIANT_LOCKS := docker/locks/biomero-$(BIOMERO_VERSION)
+image: $(VARIANT_LOCKS)/requirements.lock
+$(VARIANT_LOCKS)/requirements.lock: docker/requirements.in docker/requirements-nodeps.in | build-env
+	$(LOCK_RUN) $(VARIANT_LOCKS) $(BIOMERO_VERSION)
+endif
 
 # ---- the scripts the worker runs (for the image tests) ------------------------
 SCRIPT_SOURCES := $(BUILD_DIR)/script-sources
@@ -85,3 +88,9 @@ BENCH_TARGETS += bench-image
 # The tag the image tests (tests/image/fixtures.py) and other suites run.
 WORKER_IMAGE ?= $(IMAGE):$(VERSION)
 export WORKER_IMAGE
+
+.PHONY: bench-reproducible
+bench-reproducible: base $(VENV_STAMP) ## Two builds of the runtime stage: same SBOM, same file manifest?
+	@$(IMAGE_ENV) VENV='$(VENV)' bench/reproducible.sh
+
+BENCH_TARGETS += bench-reproducible

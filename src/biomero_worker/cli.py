@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from . import (analytics_db, biomero_contract, doctor, health, identity, image_build,
-               layout, log_forward, node, omero_config, runtime_config)
+               layout, log_forward, node, omero_config, runtime_config, sbom)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     health.add_commands(sub)
     biomero_contract.add_commands(sub)
     image_build.add_commands(sub)
+    sbom.add_commands(sub)
     return top
 
 

@@ -41,6 +41,8 @@ STATE_DIR = Path("/var/lib/biomero-worker")  # written at run time by the worker
 OMERO_DATA = Path("/OMERO")
 SSH_MOUNT = Path("/tmp/.ssh")  # upstream: "$HOME/.ssh:/tmp/.ssh:ro"
 
+SBOM = Path("/usr/share/doc/biomero-worker/sbom.cdx.json")  # made at build time (sbom)
+
 CONFIG_FILE_VAR = "BIOMERO_SLURM_CONFIG_FILE"
 
 LAYER_DEFAULTS = {
@@ -172,7 +174,7 @@ def named_paths(environ=None) -> dict[str, Path]:
     fixed = {"HOME": HOME, "OMERODIR": omerodir(environ), "VENV": VENV,
              "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR,
              "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT,
-             "MERGED": merged_path(environ), "LOG_DIR": log_dir(environ)}
+             "MERGED": merged_path(environ), "LOG_DIR": log_dir(environ), "SBOM": SBOM}
     return {**fixed, **{lay.role: lay.path for lay in layers(environ)}}
 
 

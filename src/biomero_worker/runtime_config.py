@@ -199,7 +199,10 @@ def refresh(environ=None, force: bool = False) -> Outcome:
         if not force and (done := _recorded(status, fp, merged)):
             return done
         done, errors, warnings = merge_and_check(environ)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        # SOURCE_DATE_EPOCH (the image build's): the bake's status has no build time
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                            time.gmtime(int(epoch) if epoch.isdigit() else None))
         notes = done.notes if done else []
         data = {"fingerprint": fp, "checked_at": now,
                 "layers": [str(lay.path) for lay in lays],

@@ -4,6 +4,7 @@ fail before any docker work."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import os
 import subprocess
 
@@ -70,3 +71,38 @@ def test_another_uid_and_gid_chosen_at_build_time(tmp_path):
     finally:
         subprocess.run(["docker", "image", "rm", "-f", f"{image}:latest",
                         f"{image}:{build_env.version()}"], capture_output=True, timeout=120)
+
+
+OTHER_BIOMERO = "2.8.2"  # a released biomero other than the locked one
+
+
+def test_another_biomero_release_by_make_variable(tmp_path):
+    """`make image BIOMERO_VERSION=x.y.z` (upstream's .env habit): the locks for
+    that release resolved and hash-pinned inside the build environment's container
+    (docker/lock.sh), then the image built from them."""
+    locks = REPO / "docker" / "locks" / f"biomero-{OTHER_BIOMERO}"
+    made_here = not locks.exists()
+    image = "biomero-worker-biomero-test"
+    proc = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={image}",
+                           f"BIOMERO_VERSION={OTHER_BIOMERO}", f"BUILD_DIR={tmp_path}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=2400)
+    try:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+        lock = (locks / "requirements.lock").read_text()
+        assert f"\nbiomero=={OTHER_BIOMERO} \\\n    --hash=sha256:" in lock
+        out = subprocess.run(
+            ["docker", "run", "--rm", "--entrypoint", "python", f"{image}:latest", "-c",
+             "import importlib.metadata as m; print(m.version('biomero'))"],
+            capture_output=True, text=True, timeout=120)
+        assert out.stdout.strip() == OTHER_BIOMERO, out.stderr
+        label = subprocess.run(["docker", "image", "inspect", "-f",
+                                '{{index .Config.Labels "org.biomero-worker.biomero.version"}}',
+                                f"{image}:latest"], capture_output=True, text=True, timeout=60)
+        assert label.stdout.strip() == OTHER_BIOMERO
+    finally:
+        subprocess.run(["docker", "image", "rm", "-f", f"{image}:latest",
+                        f"{image}:{build_env.version()}"], capture_output=True, timeout=120)
+        if made_here:
+            shutil.rmtree(locks, ignore_errors=True)
+            if not any(locks.parent.iterdir()):
+                locks.parent.rmdir()

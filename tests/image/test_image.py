@@ -208,6 +208,31 @@ def test_oci_labels(config):
     assert re.fullmatch(r"[0-9a-f]{32}", labels[f"{LABEL}.inputs-hash"])
 
 
+def test_sbom_lists_exactly_the_images_packages(config, worker_exec):
+    """CycloneDX JSON at the path layout owns and the label names: every Debian
+    package dpkg has installed and every Python distribution of the venv."""
+    assert config["Labels"][f"{LABEL}.sbom"] == str(layout.SBOM)
+    out = worker_exec("sh", "-c", f"cat {layout.SBOM}; echo '%%%'; "
+                      "dpkg-query -W -f '${db:Status-Status} ${Package} ${Version}\\n'; "
+                      "echo '%%%'; python -m pip list --format=json").stdout
+    sbom_text, dpkg, pip = out.split("%%%\n")
+    sbom = json.loads(sbom_text)
+    assert sbom["bomFormat"] == "CycloneDX" and sbom["specVersion"] == "1.5"
+    assert sbom["metadata"]["component"]["version"] == version()
+    assert "timestamp" not in sbom["metadata"]  # the same packages, the same bytes
+    by_type: dict[str, set] = {"deb": set(), "pypi": set()}
+    for c in sbom["components"]:
+        by_type[c["purl"][4:].split("/")[0]].add((c["name"], c["version"]))
+    debs = {tuple(line.split()[1:3]) for line in dpkg.splitlines()
+            if line.startswith("installed ")}
+    assert by_type["deb"] == debs
+    pys = {(p["name"], p["version"]) for p in json.loads(pip)}
+    assert {(n.lower().replace("_", "-"), v) for n, v in by_type["pypi"]} \
+        == {(n.lower().replace("_", "-"), v) for n, v in pys}
+    lock = (REPO / "docker" / "requirements.lock").read_text()
+    assert ("biomero", re.search(r"^biomero==(\S+)", lock, re.M).group(1)) in by_type["pypi"]
+
+
 # ---- no secrets in any layer ---------------------------------------------------------
 
 PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s+(.+?)-----END CERTIFICATE-----", re.S)
