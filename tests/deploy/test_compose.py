@@ -49,8 +49,22 @@ def test_the_compose_files_default_images_are_build_envs():
     assert defaults == expected
 
 
+@pytest.fixture(scope="module")
+def compose_images() -> dict[str, str]:
+    """The images the compose file runs, as the test passes them: present in the engine,
+    or the test fails. Never built here (`make test` builds them first; a run of this
+    suite alone must not start a build in a shared engine)."""
+    wanted = images()
+    missing = [tag for tag in wanted.values()
+               if docker("image", "inspect", tag, check=False, timeout=60).returncode != 0]
+    if missing:
+        pytest.fail(f"images missing: {', '.join(missing)}: build them with "
+                    "`make image stack-images`", pytrace=False)
+    return wanted
+
+
 @pytest.fixture
-def deployment(tmp_path, worker_image, stack_images):
+def deployment(tmp_path, compose_images):
     secrets = tmp_path / "secrets"
     made = subprocess.run([str(REPO / "deploy" / "make-secrets.sh"), str(secrets)],
                           capture_output=True, text=True, timeout=60)
@@ -58,7 +72,7 @@ def deployment(tmp_path, worker_image, stack_images):
     project = f"biomero-deploy-{uuid.uuid4().hex[:8]}"
     base = [*compose_tool(), "--project-name", project, "--env-file",
             str(secrets / "compose.env"), "-f", str(COMPOSE_FILE)]
-    env = {**os.environ, **images()}
+    env = {**os.environ, **compose_images}
 
     def run(*args, timeout=300, check=True):
         proc = subprocess.run([*base, *args], capture_output=True, text=True, env=env,
@@ -71,29 +85,44 @@ def deployment(tmp_path, worker_image, stack_images):
         yield run, secrets
     finally:
         down = run("down", "-v", "--remove-orphans", timeout=300, check=False)
-        leftovers = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}",
-                           check=False).stdout.split()
-        assert down.returncode == 0 and not leftovers, f"down failed: {down.stderr}"
+        label = f"label=com.docker.compose.project={project}"
+        leftovers = {kind: docker(*ls, "--filter", label, check=False).stdout.split()
+                     for kind, ls in (("containers", ("ps", "-aq")),
+                                      ("volumes", ("volume", "ls", "-q")),
+                                      ("networks", ("network", "ls", "-q")))}
+        assert down.returncode == 0, f"down -v failed: {down.stdout}\n{down.stderr}"
+        assert not any(leftovers.values()), f"left behind by down -v: {leftovers}"
 
 
 def container_id(run, service) -> str:
     return run("ps", "-q", service).stdout.strip()
 
 
+def inspect(cid: str) -> dict:
+    return json.loads(docker("inspect", cid).stdout)[0]
+
+
 def health(cid: str) -> str:
-    state = json.loads(docker("inspect", cid).stdout)[0]["State"]
-    if state["Status"] != "running":
-        raise AssertionError(f"{cid} is {state['Status']} (exit {state.get('ExitCode')})")
-    return state["Health"]["Status"]
+    return inspect(cid)["State"]["Health"]["Status"]
+
+
+def not_restarted(cid: str) -> None:
+    """For the wait: a worker that stopped (and was restarted by its policy) failed
+    its start-up; waiting on is hopeless."""
+    found = inspect(cid)
+    state = found["State"]
+    if state["Status"] not in ("created", "running") or found["RestartCount"]:
+        raise AssertionError(f"the worker failed its start-up: {state['Status']}, restarted "
+                             f"{found['RestartCount']} time(s) by its policy")
 
 
 def test_compose_up_reaches_healthy_and_doctor_passes(deployment):
     run, _ = deployment
-    run("up", "-d", timeout=600)
-    cid = container_id(run, WORKER)
     try:
+        run("up", "-d", timeout=600)
+        cid = container_id(run, WORKER)
         wait_until("the worker to turn healthy", lambda: health(cid) == "healthy", 300,
-                   interval=2.0)
+                   alive=lambda: not_restarted(cid), interval=2.0)
         # the Slurm paths of the worker's config, made over its own ssh (BIOMERO's
         # init script would), then the full check
         paths = run("exec", "-T", WORKER, "python", "-c",
@@ -107,8 +136,8 @@ def test_compose_up_reaches_healthy_and_doctor_passes(deployment):
         for check in ("config", "host-keys", "ssh", "slurm", "slurm-paths", "database",
                       "registry", "node"):
             assert re.search(rf"^OK\s+{check}\s", doctor.stdout, re.M), doctor.stdout
-        config = json.loads(docker("inspect", cid).stdout)[0]
-        assert config["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
-    except Exception:  # the services' logs, for the report
-        print(run("logs", "--no-color", "--tail", "200", timeout=120, check=False).stdout)
-        raise
+        assert inspect(cid)["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    except Exception as exc:  # the failure, with every service's log attached
+        logs = run("logs", "--no-color", "--tail", "200", timeout=120, check=False)
+        raise AssertionError(f"{exc}\n--- docker-compose logs (last 200 lines each):\n"
+                             f"{logs.stdout}{logs.stderr}") from exc
