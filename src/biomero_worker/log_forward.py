@@ -52,39 +52,39 @@ def scrub(name: str, line: str) -> str:
     return ANY_UUID.sub(HIDDEN, line)
 
 
-class _Followed:
-    def __init__(self, path: Path, from_end: bool):
-        self.path = path
-        self.inode = None
-        self.offset = 0
-        self.partial = b""
-        self._open(from_end)
+class LineReader:
+    """The complete lines appended to a file since the last call (also used by
+    script_output for the scripts' stdout and stderr). A line without its newline
+    yet waits for it, unless FINAL; a rotated or truncated file is read again from
+    its start. Raises OSError when the file is not there at first."""
 
-    def _open(self, from_end: bool):
+    def __init__(self, path, from_end: bool = False):
+        self.path = Path(path)
         st = self.path.stat()
         self.inode = st.st_ino
         self.offset = st.st_size if from_end else 0
         self.partial = b""
 
-    def lines(self) -> list[str]:
+    def lines(self, final: bool = False) -> list[str]:
         try:
             st = self.path.stat()
         except OSError:
             return []
         if st.st_ino != self.inode or st.st_size < self.offset:  # rotated or truncated
-            self._open(from_end=False)
-        if st.st_size == self.offset:
-            return []
-        with open(self.path, "rb") as f:
-            f.seek(self.offset)
-            data = f.read(st.st_size - self.offset)
-        self.offset += len(data)
+            self.inode, self.offset, self.partial = st.st_ino, 0, b""
+        data = b""
+        if st.st_size > self.offset:
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(self.offset)
+                    data = f.read(st.st_size - self.offset)
+            except OSError:  # removed since (a finished script's directory)
+                return []
+            self.offset += len(data)
         *complete, self.partial = (self.partial + data).split(b"\n")
-        out = []
-        for raw in complete:
-            text = raw.decode("utf-8", "replace").rstrip("\r")
-            out.append(text if len(text) <= MAX_LINE else text[:MAX_LINE] + " [...]")
-        return out
+        if final and self.partial:
+            complete, self.partial = complete + [self.partial], b""
+        return [raw.decode("utf-8", "replace").rstrip("\r") for raw in complete]
 
 
 class Follower:
@@ -94,7 +94,7 @@ class Follower:
         self.directory = directory
         self.names = names
         self.write = write
-        self.files: dict[str, _Followed] = {}
+        self.files: dict[str, LineReader] = {}
         self.scan(from_end=True)
 
     def scan(self, from_end: bool = False) -> None:
@@ -108,7 +108,7 @@ class Follower:
             path = self.directory / entry
             if path.is_file():
                 try:
-                    self.files[entry] = _Followed(path, from_end)
+                    self.files[entry] = LineReader(path, from_end)
                 except OSError:
                     continue
 
@@ -118,6 +118,8 @@ class Follower:
         count = 0
         for name, followed in self.files.items():
             for line in followed.lines():
+                if len(line) > MAX_LINE:
+                    line = line[:MAX_LINE] + " [...]"
                 self.write(f"[{name}] {scrub(name, line)}\n")
                 count += 1
         return count

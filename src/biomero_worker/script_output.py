@@ -25,6 +25,7 @@ import threading
 import time
 
 from . import layout
+from .log_forward import LineReader
 
 INTERVAL = 0.25
 DRAIN_AT_EXIT = 5.0  # seconds a finishing Processor waits for the last lines
@@ -33,28 +34,17 @@ _threads: list[threading.Thread] = []
 
 
 class _Copier:
+    """The new lines of a script's stdout and stderr, appended to TARGET."""
+
     def __init__(self, job: str, streams: dict, target):
         self.job = job
-        self.streams = streams  # name -> path
-        self.offsets = {name: 0 for name in streams}
-        self.partial = {name: b"" for name in streams}
+        self.readers = {name: LineReader(path) for name, path in streams.items()}
         self.target = target
 
     def copy(self, final: bool = False) -> None:
-        for name, path in self.streams.items():
-            try:
-                with open(path, "rb") as f:
-                    f.seek(self.offsets[name])
-                    data = f.read()
-            except OSError:
-                continue
-            self.offsets[name] += len(data)
-            *lines, rest = (self.partial[name] + data).split(b"\n")
-            if final and rest:
-                lines, rest = lines + [rest], b""
-            self.partial[name] = rest
-            for raw in lines:
-                self._emit(name, raw.decode("utf-8", "replace").rstrip("\r"))
+        for name, reader in self.readers.items():
+            for line in reader.lines(final):
+                self._emit(name, line)
 
     def _emit(self, stream: str, line: str) -> None:
         data = f"job {self.job} {stream}: {line}\n".encode()
