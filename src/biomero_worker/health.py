@@ -51,7 +51,7 @@ def problems(environ=None) -> list[str]:
     if not node_pids():
         return found + ["icegridnode is not running"]
     name = environ.get("OMERO_WORKER_NAME", "")
-    log = layout.omerodir(environ) / "var" / "log" / f"{name}.err"
+    log = layout.log_dir(environ) / layout.node_log_names(name)["err"]
     event = last_session_event(log)
     if event != "established":
         found.append(f"the node holds no session with the master's registry ({log}: "

@@ -19,7 +19,7 @@ from . import identity, layout, runtime_config, script_env_hook
 # Written by the worker at run time: owned by the node's user and by group 0,
 # group-writable, so that any uid of group 0 runs the worker (identity).
 USER_DIRS = [layout.HOME, layout.OMERODIR, layout.OMERODIR / "etc", layout.OMERODIR / "var",
-             layout.OMERODIR / "var" / "log", layout.STATE_DIR, layout.OMERO_DATA]
+             layout.OMERODIR / layout.LOG_SUBDIR, layout.STATE_DIR, layout.OMERO_DATA]
 ROOT_GROUP = 0
 # Mount points and the image's own layers: root's, readable by all.
 ROOT_DIRS = [layout.LAYER_DEFAULTS["RUNTIME_OVERRIDES"], layout.CONFIG_DIR]

@@ -66,9 +66,17 @@ def omerodir(environ=None) -> Path:
     return Path(_env(environ).get("OMERODIR") or OMERODIR)
 
 
+LOG_SUBDIR = Path("var/log")  # in OMERODIR: the node's, the Processor's, the scripts' logs
+
+
 def log_dir(environ=None) -> Path:
     """OMERO's log directory: the node's, the Processor's and the scripts' files."""
-    return omerodir(environ) / "var" / "log"
+    return omerodir(environ) / LOG_SUBDIR
+
+
+def node_log_names(node: str) -> dict[str, str]:
+    """The grid node's own stdout and stderr files in log_dir() (node writes them)."""
+    return {"out": f"{node}.out", "err": f"{node}.err"}
 
 
 def scripts_log(environ=None) -> Path:

@@ -41,7 +41,7 @@ HIDDEN = "<hidden>"
 def patterns(environ=None) -> tuple[str, ...]:
     environ = os.environ if environ is None else environ
     node = environ.get("OMERO_WORKER_NAME", "").strip()
-    own = (f"{node}.out", f"{node}.err") if node else ()
+    own = tuple(layout.node_log_names(node).values()) if node else ()
     return own + PROCESSOR_PATTERNS + (layout.scripts_log(environ).name,)
 
 

@@ -139,6 +139,7 @@ def render(s: Settings, worker_addr: str) -> dict[str, str]:
     master recreated at another address (an upgrade, `compose up`) gets the node
     back without restarting the worker."""
     port = f" -p {s.port}" if s.port else ""
+    logs = layout.node_log_names(s.name)
     overrides = "Ice.IPv6=0"
     if s.log_level is not None:
         overrides += f" omero.logging.level={s.log_level}"
@@ -157,15 +158,15 @@ def render(s: Settings, worker_addr: str) -> dict[str, str]:
             + endpoints
             + f"IceGrid.Node.Name={s.name}\n"
             f"IceGrid.Node.Data=var/{s.name}\n"
-            "IceGrid.Node.Output=var/log\n"
+            f"IceGrid.Node.Output={layout.LOG_SUBDIR}\n"
             "IceGrid.Node.CollocateRegistry=0\n"
             "# Docker has no IPv6: servers' admin endpoints (tcp -h localhost) must not\n"
             "# try ::1, or activation fails with 'Cannot assign requested address'.\n"
             "# omero.logging.level: CONFIG_omero_logging_level, for the Processor.\n"
             f"IceGrid.Node.PropertiesOverride={overrides}\n"
             "IceGrid.Node.Trace.Replica=1\n"
-            f"Ice.StdOut=var/log/{s.name}.out\n"
-            f"Ice.StdErr=var/log/{s.name}.err\n"
+            f"Ice.StdOut={layout.LOG_SUBDIR / logs['out']}\n"
+            f"Ice.StdErr={layout.LOG_SUBDIR / logs['err']}\n"
         ),
         "ice.config": (
             "# Written at start-up (biomero_worker.node): the master's router, for clients.\n"
@@ -187,7 +188,7 @@ def write_node_config(environ=None, log=print) -> str:
         worker_addr = resolve(s.host, s.resolve_wait,
                               "worker address (OMERO_WORKER_HOST or OMERO_WORKER_NAME)")
     base = layout.omerodir(environ)
-    for d in (base / "etc", base / "var" / s.name, base / "var" / "log"):
+    for d in (base / "etc", base / "var" / s.name, base / layout.LOG_SUBDIR):
         d.mkdir(parents=True, exist_ok=True)
     for fname, text in render(s, worker_addr).items():
         (base / "etc" / fname).write_text(text)
