@@ -17,6 +17,7 @@ import json
 import re
 import sysconfig
 import uuid
+from collections import Counter
 from importlib import metadata
 from urllib.parse import quote
 from pathlib import Path
@@ -111,9 +112,7 @@ def write(path: Path, image_version: str) -> dict:
 
 def cmd_sbom(args, out, err) -> int:
     doc = write(Path(args.output), args.image_version)
-    kinds = {}
-    for c in doc["components"]:
-        kinds[c["purl"].split("/")[0]] = kinds.get(c["purl"].split("/")[0], 0) + 1
+    kinds = Counter(c["purl"].split("/")[0] for c in doc["components"])
     print(f"sbom: {args.output}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())),
           file=err)
     return 0
