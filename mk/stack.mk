@@ -1,6 +1,7 @@
-# The test stack: PostgreSQL, a Slurm cluster behind SSH and an IceGrid
-# registry, as images built here FROM $(BASE_IMAGE) (no registry is reachable)
-# and started by the pytest fixtures in tests/stack/ (or by hand: stack-up).
+# The test stack: PostgreSQL, a Slurm cluster behind SSH, an IceGrid registry
+# and a stand-in for github.com, as images built here FROM $(BASE_IMAGE) (no
+# registry is reachable) and started by the pytest fixtures in tests/stack/ (or
+# by hand: stack-up).
 # One service per image directory (tests/stack/images/<service>, with its module
 # tests/stack/services/<service>.py): the directories are the list.
 STACK_SERVICES := $(notdir $(patsubst %/Dockerfile,%,$(wildcard tests/stack/images/*/Dockerfile)))
@@ -28,7 +29,7 @@ $(foreach s,$(STACK_SERVICES),$(eval $(call _stack_image_rule,$(s))))
 _stack-image-missing:
 
 .PHONY: stack-images
-stack-images: $(STACK_STAMPS) ## Build the test stack's images (PostgreSQL, Slurm, IceGrid)
+stack-images: $(STACK_STAMPS) ## Build the test stack's images (PostgreSQL, Slurm, IceGrid, github.com stand-in)
 
 .PHONY: stack-up
 stack-up: $(VENV_STAMP) $(STACK_STAMPS) ## Start the test stack by hand; prints how to reach each service

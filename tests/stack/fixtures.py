@@ -1,4 +1,5 @@
-"""Session-scoped fixtures: real PostgreSQL, Slurm and IceGrid next to the tests.
+"""Session-scoped fixtures: real PostgreSQL, Slurm and IceGrid, and a stand-in for
+github.com, next to the tests.
 
 Registered for every suite by tests/conftest.py:
 
@@ -6,7 +7,7 @@ Registered for every suite by tests/conftest.py:
               ``.service(name)``, ``.container(...)`` for more containers on the
               network (the worker), ``.docker`` (docker SDK client)
 one fixture per service (tests/stack/services/*.py, named by its FIXTURE):
-``postgres``, ``slurm``, ``icegrid_registry``; a service starts on first use.
+``postgres``, ``slurm``, ``icegrid_registry``, ``github``; a service starts on first use.
 
 Everything is removed at the end of the session (no Ryuk). A failing test that
 used the stack gets every stack container's log in its report. Without a Docker

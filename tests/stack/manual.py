@@ -139,7 +139,8 @@ def cmd_bench(args) -> int:
         "volumes, containers, keys), every service in parallel, and stops the clock when",
         "each is ready: its containers' HEALTHCHECKs say healthy (PostgreSQL accepts",
         "connections; slurmdbd answers, the controller answers with every node idle and",
-        "sshd up; the IceGrid admin account answers `registry list`), plus what only the",
+        "sshd up; the IceGrid admin account answers `registry list`; the github.com",
+        "stand-in completes a TLS handshake with its certificate), plus what only the",
         "host can check (a PostgreSQL login and an SSH login through the published ports).",
         "Teardown (remove everything) is timed apart.", "",
         f"Machine: {os.cpu_count()} CPUs, Docker Engine {version.get('Version', '?')}, "
