@@ -11,6 +11,7 @@ Modules, one job each:
   script_env      what a script launched by the Processor sees (ProcessI hook)
   biomero_contract  what biomero itself reads and accepts (asked of biomero)
   doctor          one line per readiness check
+  cluster_tools   the programs biomero runs on the Slurm login node (doctor's probe)
   health          the image's HEALTHCHECK (cheap: config, node, registry session)
   wrapping        our code after a library's method (the hook's one way to extend)
   cli             ``python -m biomero_worker <command>`` (start-up scripts, admins)

@@ -9,6 +9,9 @@ rather than hangs when a neighbour is down.
   ssh        `ssh -o BatchMode=yes` to [SSH] host answers (ConnectTimeout)
   slurm      Slurm answers on the login node (sinfo)
   slurm-paths  the [SLURM] paths biomero uses exist on the cluster
+  cluster-tools  the programs biomero runs over SSH on the login node, one round trip:
+             sbatch, sacct (answering), the zip command, perl, strings, grep -P, and
+             git when [SLURM] slurm_script_repo is set; one line each
   database   the analytics database accepts a login and biomero's tables exist
              (skipped when [ANALYTICS] track_workflows is off)
   registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
@@ -34,7 +37,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analytics_db, layout, node, runtime_config
+from . import analytics_db, cluster_tools, layout, node, runtime_config
 
 OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
 
@@ -233,6 +236,21 @@ class Doctor:
                           + " (run BIOMERO's SLURM_Init_environment script, or mkdir them)")
         return Result(OK, "exist: " + ", ".join(paths.values()))
 
+    def check_cluster_tools(self) -> Result:
+        blocked = self._needs_ssh()
+        if blocked:
+            return blocked
+        plan = cluster_tools.plan(self.cfg(), self.env)
+        limit = max(1, int(self.timeout / 2))  # per program, so that ssh's bound holds
+        try:
+            r = self.ssh(plan.script(limit))
+        except subprocess.TimeoutExpired:
+            return Result(FAIL, f"probing the tools on {self.ssh_host()}: no answer within "
+                                f"{self.timeout * 2:g} s")
+        status, detail = cluster_tools.report(plan, r.stdout, r.stderr, r.returncode,
+                                              self.ssh_host(), limit)
+        return Result(status, detail)
+
     def check_database(self) -> Result:
         s = analytics_db.settings(self.cfg(), self.env)
         if not s.tracking:
@@ -320,8 +338,8 @@ class Doctor:
             return Result(INFO, f"present: {exe}")
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
-    CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "database", "registry",
-              "node", "script-env", "bioformats2raw"]
+    CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "cluster-tools",
+              "database", "registry", "node", "script-env", "bioformats2raw"]
 
     def run(self, name: str) -> Result:
         fn = getattr(self, "check_" + name.replace("-", "_"))
