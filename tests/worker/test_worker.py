@@ -64,8 +64,8 @@ def test_doctor_passes_in_the_running_worker(worker):
     code, out = worker.exec("doctor")
     print(out)
     assert code == 0, out
-    for check in ("config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "database",
-                  "registry", "node"):
+    for check in ("config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths",
+                  "cluster-tools", "database", "registry", "node"):
         assert any(ln.startswith("OK") and ln.split()[1] == check
                    for ln in out.splitlines()), f"{check} not OK:\n{out}"
     assert any(ln.startswith("INFO") and "bioformats2raw" in ln for ln in out.splitlines())
