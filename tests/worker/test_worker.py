@@ -5,7 +5,6 @@ cannot reach, so the two tests that list workflows replace only that fetch."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import textwrap
