@@ -141,6 +141,8 @@ def zip_command(cfg, env) -> ZipCommand:
     if env.get(ZIP_ENV):
         return ZipCommand(env[ZIP_ENV], f"{ZIP_ENV}={env[ZIP_ENV]}")
     value = cfg.get("SLURM", "slurm_zip_cmd", fallback=ZIP_DEFAULT)
+    if value is None:  # a bare key: biomero keeps None and writes "None" as the program
+        return ZipCommand(None, "slurm_zip_cmd without a value")
     if value == "":
         value = ZIP_DEFAULT
     if value == ZIP_DEFAULT:
@@ -231,6 +233,10 @@ def _plan_zip(p: Plan, z: ZipCommand) -> None:
         p.tools.append(decided("zip", BROKEN, f"{z.source}: cannot be split into words "
                                             f"({exc}): every zip command biomero builds with "
                                             "it fails"))
+        return
+    if z.value is None:
+        p.tools.append(decided("zip", BROKEN, f"{z.source}: biomero would run `None a -y …` "
+                                            "(give it a value, or remove it)"))
         return
     if not words:
         p.tools.append(decided("zip", BROKEN, f"{z.source}: blank, biomero would run no "

@@ -324,10 +324,10 @@ def test_a_zip_command_that_is_not_7zip_is_broken(cluster):
     cluster.layer(f"[SLURM]\nslurm_zip_cmd={cluster.bin}/7z -mmt=2\n")
     code, out = cluster.doctor()
     assert code == 1, out
-    assert tools(out)["7z"] == ("broken", f"{cluster.bin}/7z does not say it is 7-Zip (exit 0: "
-                                          '"usage: something else"): biomero packs job results '
-                                          "(`a -y … -tzip`) and unpacks inputs (`x -y -o…`) with "
-                                          f"it (slurm_zip_cmd={cluster.bin}/7z -mmt=2)")
+    assert tools(out)["7z"] == (
+        "broken", f"{cluster.bin}/7z does not say it is 7-Zip (exit 0: \"usage: something "
+                  "else\"): biomero packs job results (`a -y … -tzip`) and unpacks inputs "
+                  f"(`x -y -o…`) with it (slurm_zip_cmd={cluster.bin}/7z -mmt=2)")
 
 
 def test_info_zip_needs_zip_and_the_unzip_beside_it(cluster):
@@ -348,6 +348,22 @@ def test_a_zip_command_with_shell_syntax_is_a_warning_not_run(cluster):
     assert code == 0 and first(out).startswith("WARN  cluster-tools   6 tools"), out
     assert tools(out)["zip"][0] == "unchecked"
     assert "touch" not in cluster.probe
+
+
+@pytest.mark.parametrize("value, why", [
+    ("'7z -mmt=2", "cannot be split into words (No closing quotation)"),
+    ("   ", "blank, biomero would run no program"),
+])
+def test_a_zip_command_no_shell_could_run_fails_without_probing_it(cluster, monkeypatch,
+                                                                     value, why):
+    monkeypatch.setenv(cluster_tools.ZIP_ENV, value)
+    code, out = cluster.doctor()
+    assert code == 1 and "broken: zip" in first(out), out
+    assert tools(out)["zip"] == ("broken", f"{cluster_tools.ZIP_ENV}={value}: {why}"
+                                 + (": every zip command biomero builds with it fails"
+                                    if "split" in why else ""))
+    assert not [ln for ln in cluster.probe.splitlines()  # no zip probe sent
+                if ln.startswith(("_bw_7zip ", "if _bw_have 7z"))]
 
 
 # -- the probe's output -----------------------------------------------------------------
