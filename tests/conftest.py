@@ -7,4 +7,5 @@ registered here so that any suite (the worker tests in particular) can use them.
 pytest_plugins = [
     "tests.image.fixtures",
     "tests.stack.fixtures",
+    "tests.worker.fixtures",
 ]

@@ -1,5 +1,6 @@
-"""Fixtures for the worker suite: the real worker image next to the test stack
-(tests/worker/service.py says how it is started)."""
+"""Fixtures of the worker suite, registered for every suite (tests/conftest.py):
+``facts`` (what a worker needs to know about the test stack) and ``worker`` (the
+real worker image next to the stack; tests/worker/service.py says how it starts)."""
 
 from __future__ import annotations
 
