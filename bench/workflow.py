@@ -119,8 +119,8 @@ def main(argv=None) -> int:
         f"{t_med['transfer_seconds']:.2f} | {t_med['biomero_sleeps']:.0f} / "
         f"{t_med['biomero_sleep_seconds']:.0f} | | |",
         "",
-        "Steps of the last run (the script's own phases; sub-scripts indented are "
-        "processes of their own):",
+        "Steps of the last run: the script's own phases, and its sub-scripts "
+        "(image_transfer, remote_conversion, get_results: each a process of its own):",
         "",
         "| step | wall (s) | SSH commands | biomero's sleeps (s) |",
         "|---|---|---|---|",
