@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import report
 from tests.stack.session import Stack
 from tests.support.build_env import worker_image
 from tests.support.wait import wait_until
@@ -158,9 +159,7 @@ def main(argv=None) -> int:
         f"| {hook['changed']:.2f} |",
         "",
     ]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    report.write(args.out, lines)
     return 0
 
 

@@ -26,6 +26,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bench import report
 from tests.stack.session import Stack
 from tests.support.build_env import worker_image
 from tests.worker.service import stack_facts
@@ -140,9 +141,7 @@ def main(argv=None) -> int:
         "connection and database session.",
         "",
     ]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines))
-    print("\n".join(lines))
+    report.write(args.out, lines)
     return 0
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from biomero_worker import cluster_tools, doctor, runtime_config
+from tests.support.doctor_output import tool_lines
 
 REAL = ("perl", "strings", "grep", "git", "timeout")
 if missing_here := [t for t in REAL if shutil.which(t) is None]:
@@ -96,14 +97,6 @@ def cluster(tmp_path, worker_layout, monkeypatch):
     return Cluster(tmp_path, worker_layout, monkeypatch)
 
 
-def tools(out: str) -> dict[str, tuple[str, str]]:
-    """{tool: (status, detail)} from doctor's indented lines."""
-    found = {}
-    for line in out.splitlines()[1:]:
-        if line.startswith(" ") and line.strip():
-            name, status, detail = line.split(None, 2)
-            found[name] = (status, detail)
-    return found
 
 
 def first(out: str) -> str:
@@ -116,7 +109,7 @@ def test_all_present_is_ok_with_one_line_per_tool(cluster):
     assert code == 0, out
     assert first(out) == (f"OK    cluster-tools   6 tools biomero runs over SSH on {HOST}: "
                           "all present")
-    t = tools(out)
+    t = tool_lines(out)
     assert list(t) == ["sbatch", "sacct", "7z", "perl", "strings", "grep", "git"], out
     assert all(s == "ok" for name, (s, _) in t.items() if name != "git"), out
     assert t["sbatch"][1] == f"{cluster.bin}/sbatch (slurm-wlm 22.05.8)"
@@ -154,7 +147,7 @@ def test_perl_missing_fails_naming_why_biomero_needs_it(cluster):
     assert code == 1, out
     assert first(out) == (f"FAIL  cluster-tools   missing: perl (of 6 tools biomero runs "
                           f"over SSH on {HOST})")
-    status, detail = tools(out)["perl"]
+    status, detail = tool_lines(out)["perl"]
     assert status == "missing"
     assert detail == (f"perl is not on {HOST}'s PATH: biomero reads where a job's data is "
                       "from the job log with `perl -wne`")
@@ -166,7 +159,7 @@ def test_strings_and_perl_missing_are_both_named(cluster):
     cluster.remove("strings")
     code, out = cluster.doctor()
     assert code == 1 and "missing: perl, strings (of 6 tools" in first(out), out
-    assert "`tail … | strings` (binutils)" in tools(out)["strings"][1]
+    assert "`tail … | strings` (binutils)" in tool_lines(out)["strings"][1]
 
 
 def test_grep_without_perl_regexps_is_broken(cluster):
@@ -177,7 +170,7 @@ def test_grep_without_perl_regexps_is_broken(cluster):
                          f'exec {real} "$@"')
     code, out = cluster.doctor()
     assert code == 1 and "broken: grep" in first(out), out
-    status, detail = tools(out)["grep"]
+    status, detail = tool_lines(out)["grep"]
     assert status == "broken"
     assert detail.startswith(f'{cluster.bin}/grep exits 2: "grep: Perl matching not supported')
     assert "`grep -oP` lookarounds (GNU grep with PCRE)" in detail
@@ -189,7 +182,7 @@ def test_grep_that_ignores_lookarounds_is_broken(cluster):
     cluster.fake("grep", 'echo "w_v1.2.sif"')  # exits 0, matches nothing the way -P does
     code, out = cluster.doctor()
     assert code == 1, out
-    assert tools(out)["grep"][1].startswith(
+    assert tool_lines(out)["grep"][1].startswith(
         f'{cluster.bin}/grep printed "w_v1.2.sif" instead of "v1.2"')
 
 
@@ -199,7 +192,7 @@ def test_sacct_without_accounting_reports_its_last_error_line(cluster):
                           'Connection refused" >&2\nexit 1')
     code, out = cluster.doctor()
     assert code == 1 and "broken: sacct" in first(out), out
-    status, detail = tools(out)["sacct"]
+    status, detail = tool_lines(out)["sacct"]
     assert status == "broken"
     assert detail == (f'{cluster.bin}/sacct exits 1: "sacct: error: Problem talking to the '
                       'database: Connection refused": biomero polls job state with '
@@ -211,18 +204,18 @@ def test_sacct_that_hangs_is_bounded_on_the_login_node(cluster):
     cluster.fake("sacct", f"exec {shutil.which('sleep')} 30")
     code, out = cluster.doctor(timeout=2)  # 1 s per program there
     assert code == 1, out
-    assert tools(out)["sacct"] == ("broken", f"{cluster.bin}/sacct gave no answer within 1 s: "
+    assert tool_lines(out)["sacct"] == ("broken", f"{cluster.bin}/sacct gave no answer within 1 s: "
                                              "biomero polls job state with `sacct -n -o "
                                              "JobId,State,End -X -j JOB`, which needs Slurm "
                                              "accounting (slurmdbd)")
-    assert tools(out)["perl"][0] == "ok"  # the other tools were still probed
+    assert tool_lines(out)["perl"][0] == "ok"  # the other tools were still probed
 
 
 def test_sbatch_missing(cluster):
     cluster.remove("sbatch")
     code, out = cluster.doctor()
     assert code == 1 and "missing: sbatch" in first(out), out
-    assert "biomero submits every job with sbatch" in tools(out)["sbatch"][1]
+    assert "biomero submits every job with sbatch" in tool_lines(out)["sbatch"][1]
 
 
 # -- git, only with slurm_script_repo ---------------------------------------------------
@@ -233,7 +226,7 @@ def test_git_required_when_slurm_script_repo_is_set_and_missing(cluster):
     assert code == 1, out
     assert first(out) == (f"FAIL  cluster-tools   missing: git (of 7 tools biomero runs over "
                           f"SSH on {HOST})")
-    assert tools(out)["git"] == ("missing", f"git is not on {HOST}'s PATH: [SLURM] "
+    assert tool_lines(out)["git"] == ("missing", f"git is not on {HOST}'s PATH: [SLURM] "
                                             "slurm_script_repo is set: biomero clones it "
                                             "(setup_job_scripts) and pulls it (`git -C … pull`)")
     assert SECRET not in out and SECRET not in cluster.probe  # never shown, never sent
@@ -244,7 +237,7 @@ def test_git_required_when_slurm_script_repo_is_set_and_present(cluster):
     code, out = cluster.doctor()
     assert code == 0 and first(out).endswith("7 tools biomero runs over SSH on "
                                              f"{HOST}: all present"), out
-    status, detail = tools(out)["git"]
+    status, detail = tool_lines(out)["git"]
     assert status == "ok" and detail.startswith(f"{cluster.bin}/git (git version "), out
 
 
@@ -252,7 +245,7 @@ def test_git_not_required_when_slurm_script_repo_is_unset(cluster):
     cluster.remove("git")
     code, out = cluster.doctor()
     assert code == 0, out
-    assert tools(out)["git"][0] == "unused"
+    assert tool_lines(out)["git"][0] == "unused"
     assert "git --version" not in cluster.probe
 
 
@@ -262,14 +255,14 @@ def test_default_zip_command_falls_back_to_7za_as_biomero_does(cluster):
     cluster.fake("7za", f'echo "{BANNER_7ZA}"')
     code, out = cluster.doctor()
     assert code == 0, out
-    assert tools(out)["7za"] == ("ok", f"{cluster.bin}/7za, 7-Zip (a) 16.02 (slurm_zip_cmd "
+    assert tool_lines(out)["7za"] == ("ok", f"{cluster.bin}/7za, 7-Zip (a) 16.02 (slurm_zip_cmd "
                                        "unset: biomero runs 7z, else 7za)")
 
 
 def test_default_zip_command_prefers_7z(cluster):
     cluster.fake("7za", f'echo "{BANNER_7ZA}"')
     code, out = cluster.doctor()
-    assert code == 0 and "7z" in tools(out) and "7za" not in tools(out), out
+    assert code == 0 and "7z" in tool_lines(out) and "7za" not in tool_lines(out), out
 
 
 def test_default_zip_command_with_neither_names_what_there_is(cluster):
@@ -277,7 +270,7 @@ def test_default_zip_command_with_neither_names_what_there_is(cluster):
     cluster.fake("7zz", 'echo "7-Zip (z) 23.01 (x64)"')
     code, out = cluster.doctor()
     assert code == 1 and "missing: 7z/7za" in first(out), out
-    status, detail = tools(out)["7z/7za"]
+    status, detail = tool_lines(out)["7z/7za"]
     assert status == "missing"
     assert detail.startswith(f"neither 7z nor 7za is on {HOST}'s PATH (found "
                              f"{cluster.bin}/7zz: set slurm_zip_cmd to one): biomero packs")
@@ -294,7 +287,7 @@ def test_configured_7zip_is_the_one_accepted(cluster, configured, present, expec
     cluster.fake(present, f'echo "{BANNER_7ZA if present == "7za" else BANNER_7Z}"')
     cluster.layer(f"[SLURM]\nslurm_zip_cmd={configured}\n")
     code, out = cluster.doctor()
-    status, detail = tools(out)[configured]
+    status, detail = tool_lines(out)[configured]
     assert (code, status) == ((0, "ok") if expect == "ok" else (1, "missing")), out
     if expect == "ok":
         assert detail.startswith(f"{cluster.bin}/{configured}, 7-Zip ")
@@ -312,19 +305,19 @@ def test_the_environment_variable_wins_over_the_config_as_in_biomero(cluster, mo
     monkeypatch.setenv(cluster_tools.ZIP_ENV, "7za")
     code, out = cluster.doctor()
     assert code == 0, out
-    assert tools(out)["7za"][1].endswith("(BIOMERO_SLURM_ZIP_CMD=7za)")
+    assert tool_lines(out)["7za"][1].endswith("(BIOMERO_SLURM_ZIP_CMD=7za)")
 
 
 def test_a_zip_command_that_is_not_7zip_is_broken(cluster):
     cluster.layer("[SLURM]\nslurm_zip_cmd=/opt/tools/7z\n")
     cluster.fake("7z", "echo 'usage: something else'")  # not the configured one: no matter
     code, out = cluster.doctor()
-    assert code == 1 and tools(out)["7z"][0] == "missing", out
-    assert tools(out)["7z"][1].startswith(f"/opt/tools/7z is not an executable file on {HOST}")
+    assert code == 1 and tool_lines(out)["7z"][0] == "missing", out
+    assert tool_lines(out)["7z"][1].startswith(f"/opt/tools/7z is not an executable file on {HOST}")
     cluster.layer(f"[SLURM]\nslurm_zip_cmd={cluster.bin}/7z -mmt=2\n")
     code, out = cluster.doctor()
     assert code == 1, out
-    assert tools(out)["7z"] == (
+    assert tool_lines(out)["7z"] == (
         "broken", f"{cluster.bin}/7z does not say it is 7-Zip (exit 0: \"usage: something "
                   "else\"): biomero packs job results (`a -y … -tzip`) and unpacks inputs "
                   f"(`x -y -o…`) with it (slurm_zip_cmd={cluster.bin}/7z -mmt=2)")
@@ -335,8 +328,8 @@ def test_info_zip_needs_zip_and_the_unzip_beside_it(cluster):
     cluster.fake("zip", "exit 0")
     code, out = cluster.doctor()
     assert code == 1 and "missing: unzip (of 7 tools" in first(out), out
-    assert tools(out)["zip"] == ("ok", f"{cluster.bin}/zip (slurm_zip_cmd=zip)")
-    assert "biomero unpacks inputs with unzip" in tools(out)["unzip"][1]
+    assert tool_lines(out)["zip"] == ("ok", f"{cluster.bin}/zip (slurm_zip_cmd=zip)")
+    assert "biomero unpacks inputs with unzip" in tool_lines(out)["unzip"][1]
     cluster.fake("unzip", "exit 0")
     code, out = cluster.doctor()
     assert code == 0, out
@@ -346,7 +339,7 @@ def test_a_zip_command_with_shell_syntax_is_a_warning_not_run(cluster):
     cluster.layer("[SLURM]\nslurm_zip_cmd=$(touch /tmp/should-not-run; echo 7z)\n")
     code, out = cluster.doctor()
     assert code == 0 and first(out).startswith("WARN  cluster-tools   6 tools"), out
-    assert tools(out)["zip"][0] == "unchecked"
+    assert tool_lines(out)["zip"][0] == "unchecked"
     assert "touch" not in cluster.probe
 
 
@@ -359,7 +352,7 @@ def test_a_zip_command_no_shell_could_run_fails_without_probing_it(cluster, monk
     monkeypatch.setenv(cluster_tools.ZIP_ENV, value)
     code, out = cluster.doctor()
     assert code == 1 and "broken: zip" in first(out), out
-    assert tools(out)["zip"] == ("broken", f"{cluster_tools.ZIP_ENV}={value}: {why}"
+    assert tool_lines(out)["zip"] == ("broken", f"{cluster_tools.ZIP_ENV}={value}: {why}"
                                  + (": every zip command biomero builds with it fails"
                                     if "split" in why else ""))
     assert not [ln for ln in cluster.probe.splitlines()  # no zip probe sent
@@ -378,7 +371,7 @@ def test_incomplete_probe_output_fails_with_the_exit_status(cluster):
     assert first(out) == ("FAIL  cluster-tools   probe output incomplete (exit 255; no line "
                           f"for perl, strings, grep): Connection to {HOST} closed by remote "
                           "host.")
-    t = tools(out)
+    t = tool_lines(out)
     assert t["sbatch"][0] == "ok" and t["perl"] == ("?", "no answer from the probe"), out
 
 

@@ -9,19 +9,12 @@ import json
 import textwrap
 
 from tests.worker.service import RUNTIME_OVERRIDES, SSH_ALIAS
+from tests.support.doctor_output import tool_lines
 
 TOOLS = ("sbatch", "sacct", "7z", "perl", "strings", "grep")  # 7z: p7zip-full there
 TOKEN = "tok3n-never-printed"
 
 
-def tools(out: str) -> dict[str, tuple[str, str]]:
-    """{tool: (status, detail)} from the check's indented lines."""
-    found = {}
-    for line in out.splitlines()[1:]:
-        if line.startswith(" ") and line.strip():
-            name, status, detail = line.split(None, 2)
-            found[name] = (status, detail)
-    return found
 
 
 def cluster_tools(worker) -> tuple[int, str]:
@@ -35,7 +28,7 @@ def test_doctor_finds_every_tool_biomero_runs_on_the_test_cluster(worker):
     assert code == 0, out
     assert out.startswith(f"OK    cluster-tools   6 tools biomero runs over SSH on {SSH_ALIAS}: "
                           "all present"), out
-    found = tools(out)
+    found = tool_lines(out)
     for tool in TOOLS:
         assert found.get(tool, ("absent",))[0] == "ok", f"{tool} not ok:\n{out}"
     assert found["sacct"][1].endswith("answers `sacct -n -X -j 1 -o JobId`"), out
@@ -53,11 +46,11 @@ def test_perl_missing_on_the_login_node_fails_and_says_why(worker, slurm):
         assert code == 1, out
         assert out.startswith("FAIL  cluster-tools   missing: perl (of 6 tools biomero runs "
                               f"over SSH on {SSH_ALIAS})"), out
-        status, detail = tools(out)["perl"]
+        status, detail = tool_lines(out)["perl"]
         assert status == "missing", out
         assert detail == (f"perl is not on {SSH_ALIAS}'s PATH: biomero reads where a job's "
                           "data is from the job log with `perl -wne`"), out
-        assert all(tools(out)[t][0] == "ok" for t in TOOLS if t != "perl"), out
+        assert all(tool_lines(out)[t][0] == "ok" for t in TOOLS if t != "perl"), out
         assert "doctor: 1 required check(s) failed: cluster-tools" in out
     finally:
         back = slurm.exec("mv /usr/bin/perl.off /usr/bin/perl", role="slurmctld")
@@ -76,14 +69,14 @@ def test_git_is_required_once_slurm_script_repo_is_set_and_its_url_never_shown(w
         assert code == 0, out
         assert out.startswith(f"OK    cluster-tools   7 tools biomero runs over SSH on "
                               f"{SSH_ALIAS}: all present"), out
-        status, detail = tools(out)["git"]
+        status, detail = tool_lines(out)["git"]
         assert status == "ok" and "(git version " in detail, out
         assert TOKEN not in out
     finally:
         layer.unlink()
         code, out = worker.exec("python -m biomero_worker config refresh --force")
     assert code == 0, out
-    assert tools(cluster_tools(worker)[1])["git"][0] == "unused"
+    assert tool_lines(cluster_tools(worker)[1])["git"][0] == "unused"
 
 
 # The zip command (and whether it is Info-ZIP) and the script repository: what doctor
