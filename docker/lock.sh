@@ -31,6 +31,10 @@ if [ -n "$biomero" ]; then
   sed -E "s/^biomero\[full\]==.*/biomero[full]==$biomero/" docker/requirements.in >"$out/requirements.in"
   grep -qx "biomero\[full\]==$biomero" "$out/requirements.in" \
     || die "docker/requirements.in pins no biomero[full]"
+  # Seeded with the default lock: pip-compile keeps those pins where they still
+  # fit and reuses their hashes, so the variant differs from the default only where
+  # the other biomero needs it (and the image build reuses the default's wheels).
+  cp docker/requirements.lock "$out/requirements.lock.part"
   compile "$out/requirements.lock.part" "$out/requirements.in" \
     || die "biomero $biomero cannot be installed with the rest of docker/requirements.in (above)"
   mv "$out/requirements.lock.part" "$out/requirements.lock"
