@@ -48,6 +48,13 @@ SLURM_PATHS = {
     "slurm_converters_path": "my-scratch/singularity_images/converters",
     "slurm_script_path": "slurm-scripts",
 }
+# what biomero does in each (doctor's reason when one is missing)
+SLURM_PATH_USES = {
+    "slurm_data_path": "each run's data, unpacked, converted and zipped there",
+    "slurm_images_path": "workflow images, pulled there",
+    "slurm_converters_path": "converter images and the converter script",
+    "slurm_script_path": "job scripts, written (or cloned) there",
+}
 PUBLIC_NAMES = ("known_hosts", "config", "authorized_keys")
 
 
@@ -221,20 +228,28 @@ class Doctor:
             return blocked
         cfg = self.cfg()
         paths = {k: cfg.get("SLURM", k, fallback=v) for k, v in SLURM_PATHS.items()}
-        script = "; ".join(f"test -d {shlex.quote(p)} && echo ok || echo missing"
+        # relative paths are under the login user's home, as for biomero's commands
+        script = "; ".join(f"p={shlex.quote(p)}; if [ ! -d \"$p\" ]; then echo missing; "
+                           "elif [ ! -w \"$p\" ]; then echo read-only; else echo ok; fi"
                            for p in paths.values())
         try:
             r = self.ssh(script)
         except subprocess.TimeoutExpired:
             return Result(FAIL, "checking Slurm paths: no answer in time")
         answers = r.stdout.split()
-        missing = [f"{k}={p}" for (k, p), a in zip(paths.items(), answers) if a != "ok"]
         if r.returncode != 0 or len(answers) != len(paths):
             return Result(FAIL, f"checking Slurm paths failed (exit {r.returncode})")
-        if missing:
-            return Result(FAIL, "missing on the cluster: " + ", ".join(missing)
-                          + " (run BIOMERO's SLURM_Init_environment script, or mkdir them)")
-        return Result(OK, "exist: " + ", ".join(paths.values()))
+        width = max(map(len, paths))
+        lines = [f"{k:<{width}}  {a:<9} {p or '(empty)'}: {SLURM_PATH_USES[k]}"
+                 for (k, p), a in zip(paths.items(), answers)]
+        bad = {a: [k for k, x in zip(paths, answers) if x == a] for a in ("missing", "read-only")}
+        where = f"{len(paths)} paths biomero uses on {self.ssh_host()}"
+        if bad["missing"] or bad["read-only"]:
+            summary = "; ".join(f"{a}: {', '.join(ks)}" for a, ks in bad.items() if ks)
+            return Result(FAIL, f"{summary} (of {where}; run BIOMERO's SLURM_Init_environment "
+                                "script, or mkdir them writable for the SSH user)\n"
+                          + "\n".join(lines))
+        return Result(OK, f"{where}: all there and writable\n" + "\n".join(lines))
 
     def check_cluster_tools(self) -> Result:
         blocked = self._needs_ssh()

@@ -1,4 +1,4 @@
-"""doctor's `cluster-tools` check: only the ssh boundary is faked. `Doctor.ssh` runs
+"""doctor's `cluster-tools` and `slurm-paths` checks: only the ssh boundary is faked. `Doctor.ssh` runs
 the command it is given with a shell of this machine, whose PATH is a directory the
 test fills: links to real programs (perl, strings, grep, git, timeout) and small
 stand-ins for what a Slurm login node has and this machine has not (sbatch, sacct,
@@ -20,7 +20,7 @@ from tests.support.doctor_output import tool_lines
 
 REAL = ("perl", "strings", "grep", "git", "timeout")
 if missing_here := [t for t in REAL if shutil.which(t) is None]:
-    pytest.skip(f"needs {', '.join(missing_here)} on this machine", allow_module_level=True)
+    pytest.fail(f"these tests need {', '.join(missing_here)} on this machine", pytrace=False)
 
 HOST = "localslurm"  # [SSH] host of config/base
 BANNER_7Z = "7-Zip [64] 16.02 : Copyright (c) 1999-2016 Igor Pavlov : 2016-05-21"
@@ -52,13 +52,14 @@ class Cluster:
 
     def _ssh(self, doc, command: str) -> subprocess.CompletedProcess:
         """What `ssh -o BatchMode=yes HOST COMMAND` does: COMMAND run by the login
-        shell, its output and exit status returned."""
+        shell in the user's home, its output and exit status returned."""
         self.sent.append(command)
         if self.unreachable:
             return subprocess.CompletedProcess(["ssh", HOST, command], 255, "",
                                                f"ssh: Could not resolve hostname {HOST}\n")
         r = subprocess.run([self.shell, "-c", command], capture_output=True, text=True,
                            env={"PATH": str(self.bin), "HOME": str(self.home)},
+                           cwd=self.home,
                            stdin=subprocess.DEVNULL, timeout=doc.timeout * 2)
         return self.mangle(r) if self.mangle and command != "true" else r
 
@@ -77,10 +78,10 @@ class Cluster:
     def layer(self, text: str) -> None:
         (self.layers / "50-test.ini").write_text(text)
 
-    def doctor(self, timeout: float = 6) -> tuple[int, str]:
+    def doctor(self, timeout: float = 6, only: str = "cluster-tools") -> tuple[int, str]:
         assert runtime_config.refresh(force=True).ok
         out = io.StringIO()
-        code = doctor.run(argparse.Namespace(only="cluster-tools", skip="", timeout=timeout),
+        code = doctor.run(argparse.Namespace(only=only, skip="", timeout=timeout),
                           out, io.StringIO())
         return code, out.getvalue()
 
@@ -408,3 +409,44 @@ def test_not_probed_when_ssh_does_not_work(cluster):
 def test_cluster_tools_comes_right_after_slurm_paths():
     checks = doctor.Doctor.CHECKS
     assert checks[checks.index("slurm-paths") + 1] == "cluster-tools"
+
+
+# -- slurm-paths: the [SLURM] paths biomero uses, one line each -----------------------
+def paths_layer(cluster, tmp_path, make=("data", "images", "converters", "scripts")):
+    keys = {"data": "slurm_data_path", "images": "slurm_images_path",
+            "converters": "slurm_converters_path", "scripts": "slurm_script_path"}
+    for name in make:
+        (tmp_path / name).mkdir()
+    cluster.layer("[SLURM]\n" + "".join(f"{k}={tmp_path / n}\n" for n, k in keys.items()))
+
+
+def test_slurm_paths_all_there_one_line_each(cluster, tmp_path):
+    paths_layer(cluster, tmp_path)
+    code, out = cluster.doctor(only="slurm-paths")
+    assert code == 0, out
+    assert out.startswith("OK    slurm-paths     4 paths biomero uses on localslurm: all there")
+    lines = [ln.split() for ln in out.splitlines()[1:5]]
+    assert [(ln[0], ln[1]) for ln in lines] == [
+        ("slurm_data_path", "ok"), ("slurm_images_path", "ok"),
+        ("slurm_converters_path", "ok"), ("slurm_script_path", "ok")], out
+    assert str(tmp_path / "data") + ":" in out
+
+
+def test_a_missing_slurm_path_fails_naming_it_and_what_biomero_puts_there(cluster, tmp_path):
+    paths_layer(cluster, tmp_path, make=("data", "images", "scripts"))
+    code, out = cluster.doctor(only="slurm-paths")
+    assert code == 1, out
+    assert out.startswith("FAIL  slurm-paths     missing: slurm_converters_path (of 4 paths")
+    assert "SLURM_Init_environment" in out.splitlines()[0]
+    line = next(ln for ln in out.splitlines()[1:] if "slurm_converters_path " in ln)
+    assert "missing" in line and "converter images" in line, line
+
+
+def test_relative_slurm_paths_are_under_the_login_users_home(cluster, tmp_path):
+    # biomero's defaults (my-scratch/...) are relative: its commands run in the home
+    cluster.layer("[SLURM]\n" + "".join(f"!{k}\n" for k in doctor.SLURM_PATHS))
+    for p in doctor.SLURM_PATHS.values():
+        (cluster.home / p).mkdir(parents=True, exist_ok=True)
+    code, out = cluster.doctor(only="slurm-paths")
+    assert code == 0, out
+

@@ -14,6 +14,8 @@ calls biomero as the BIOMERO scripts do (see its README).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.workflow import e2e
@@ -88,6 +90,12 @@ def test_init_fetched_the_descriptor_from_github_and_set_up_the_cluster(e2e_site
         f"test -f {paths['slurm_script_path']}/convert_job_array.sh && "
         f"grep -q -- '--threshold=\"$THRESHOLD\"' {paths['slurm_script_path']}/jobs/threshold.sh")
     assert probe.exit_code == 0, probe
+    # and doctor agrees, one line per path and per tool biomero runs there
+    code, out = e2e_site[0].exec("doctor --only slurm-paths,cluster-tools")
+    assert code == 0, out
+    for key, path in paths.items():
+        assert re.search(rf"^\s+{key}\s+ok\s+{re.escape(path)}:", out, re.M), out
+    assert re.search(r"^\s+git\s+unused\s", out, re.M), out
 
 
 def test_results_come_back_with_the_mask(completed):
@@ -197,6 +205,8 @@ def test_git_mode_clones_the_job_scripts_and_runs_them(e2e_site, slurm):
         e2e.init_environment(worker, slurm)
         origin = slurm.ssh(f"git -C {scripts} remote get-url origin")
         assert origin.stdout.strip() == repo, origin
+        code, out = worker.exec("doctor --only cluster-tools")
+        assert code == 0 and re.search(r"^\s+git\s+ok\s", out, re.M), out
         acc = e2e.run_workflow(worker, threshold=0.7)
         assert acc.completed, acc.result
         got = acc.result["results"]
