@@ -227,16 +227,16 @@ def _plan_zip(p: Plan, z: ZipCommand) -> None:
                             "_bw_7zip zip 7z; else _bw_7zip zip 7za; fi", note=z.source,
                             seven_zip=True))
         return
+    if z.value is None:
+        p.tools.append(decided("zip", BROKEN, f"{z.source}: biomero would run `None a -y …` "
+                                            "(give it a value, or remove it)"))
+        return
     try:
-        words = shlex.split(z.value or "")
+        words = shlex.split(z.value)
     except ValueError as exc:
         p.tools.append(decided("zip", BROKEN, f"{z.source}: cannot be split into words "
                                             f"({exc}): every zip command biomero builds with "
                                             "it fails"))
-        return
-    if z.value is None:
-        p.tools.append(decided("zip", BROKEN, f"{z.source}: biomero would run `None a -y …` "
-                                            "(give it a value, or remove it)"))
         return
     if not words:
         p.tools.append(decided("zip", BROKEN, f"{z.source}: blank, biomero would run no "
@@ -281,6 +281,20 @@ def parse(stdout: str, keys: list[str]) -> tuple[dict[str, Answer], bool]:
         answers[parts[0]] = Answer(parts[1], parts[2], int(parts[3]),
                                    parts[4].replace("\t", " ").strip())
     return answers, ended and not repeated and set(answers) == set(keys)
+
+
+def table(rows: list[tuple[str, str, str]], min_width: int = 0) -> list[str]:
+    """(name, status, detail) rows as doctor's aligned lines under a check (also
+    used by the slurm-paths check)."""
+    width = max(min_width, *(len(r[0]) for r in rows))
+    return [f"{n:<{width}} {s:<9} {d}" for n, s, d in rows]
+
+
+def problems(rows: list[tuple[str, str, str]], states: tuple[str, ...]) -> str:
+    """"missing: a, b; broken: c": the names of the rows in each of STATES, in
+    that order; empty when no row is in any of them."""
+    return "; ".join(f"{st}: {', '.join(n for n, s, _ in rows if s == st)}"
+                     for st in states if any(s == st for _, s, _ in rows))
 
 
 def _said(text: str) -> str:
@@ -339,8 +353,7 @@ def report(p: Plan, stdout: str, stderr: str, code: int, host: str,
         if t.name == "7z/7za" and a.status != MISSING:
             name = posixpath.basename(a.path)  # what biomero's default picks there
         rows.append((name, a.status, describe(t, a, host, limit)))
-    width = max(8, *(len(r[0]) for r in rows))
-    lines = [f"{n:<{width}} {s:<9} {d}" for n, s, d in rows]
+    lines = table(rows, min_width=8)
     what = f"{sum(1 for r in rows if r[1] != UNUSED)} tools biomero runs over SSH on {host}"
     if not complete:
         absent = [t.name for t in p.probed if t.key not in answers]
@@ -350,13 +363,9 @@ def report(p: Plan, stdout: str, stderr: str, code: int, host: str,
         first = f"probe output incomplete (exit {code}; {why})" + (
             f": {said[-1]}" if said else "")
         return "FAIL", "\n".join([first] + lines)
-    missing = [n for n, s, _ in rows if s == MISSING]
-    broken = [n for n, s, _ in rows if s == BROKEN]
     unchecked = [n for n, s, _ in rows if s == UNCHECKED]
-    if missing or broken:
-        parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
-            [f"broken: {', '.join(broken)}"] if broken else [])
-        return "FAIL", "\n".join([f"{'; '.join(parts)} (of {what})"] + lines)
+    if failed := problems(rows, (MISSING, BROKEN)):
+        return "FAIL", "\n".join([f"{failed} (of {what})"] + lines)
     if unchecked:
         return "WARN", "\n".join([f"{what}: present, {', '.join(unchecked)} not checked"]
                                  + lines)

@@ -239,13 +239,11 @@ class Doctor:
         answers = r.stdout.split()
         if r.returncode != 0 or len(answers) != len(paths):
             return Result(FAIL, f"checking Slurm paths failed (exit {r.returncode})")
-        width = max(map(len, paths))
-        lines = [f"{k:<{width}}  {a:<9} {p or '(empty)'}: {SLURM_PATH_USES[k]}"
-                 for (k, p), a in zip(paths.items(), answers)]
-        bad = {a: [k for k, x in zip(paths, answers) if x == a] for a in ("missing", "read-only")}
+        rows = [(k, a, f"{p or '(empty)'}: {SLURM_PATH_USES[k]}")
+                for (k, p), a in zip(paths.items(), answers)]
+        lines = cluster_tools.table(rows)
         where = f"{len(paths)} paths biomero uses on {self.ssh_host()}"
-        if bad["missing"] or bad["read-only"]:
-            summary = "; ".join(f"{a}: {', '.join(ks)}" for a, ks in bad.items() if ks)
+        if summary := cluster_tools.problems(rows, ("missing", "read-only")):
             return Result(FAIL, f"{summary} (of {where}; run BIOMERO's SLURM_Init_environment "
                                 "script, or mkdir them writable for the SSH user)\n"
                           + "\n".join(lines))
