@@ -18,12 +18,9 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench import report
-from tests.stack.session import Stack
 from tests.support.build_env import worker_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
@@ -33,8 +30,8 @@ from tests.worker.service import (
     SSH_MOUNT,
     make_overrides,
     make_ssh_mount,
-    stack_facts,
     start_worker,
+    temporary_stack,
     worker_environment,
 )
 
@@ -73,13 +70,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="bench/results/worker.md")
     args = ap.parse_args(argv)
     image = worker_image()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-worker-"))
-    (tmp / "stack").mkdir()
-    stack = Stack(tmp / "stack")
     rows, doctor_s, hook = [], [], {}
-    try:
-        up = stack.up()
-        facts = stack_facts(stack.network_name, up["postgres"], up["slurm"], up["icegrid"])
+    with temporary_stack("bench-worker-") as (stack, up, facts, tmp):
         for run in range(1, args.runs + 1):
             d = tmp / f"run{run}"
             d.mkdir()
@@ -108,8 +100,6 @@ def main(argv=None) -> int:
                 for mode in ("off", "unchanged", "changed"):
                     hook[mode] = make_env_ms(w, mode)
             w.remove()
-    finally:
-        stack.down()
 
     med = statistics.median
     lines = [

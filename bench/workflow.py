@@ -21,15 +21,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 
 from bench import report
-from tests.stack.session import Stack
 from tests.support.build_env import worker_image
-from tests.worker.service import stack_facts
+from tests.worker.service import temporary_stack
 from tests.workflow import e2e
 
 KEYS = ("ssh_commands", "ssh_seconds", "transfers", "transfer_seconds",
@@ -62,14 +59,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="bench/results/workflow.md")
     args = ap.parse_args(argv)
     image = worker_image()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-workflow-"))
-    stack = Stack(tmp / "stack")
     rows = []
-    try:
-        up = stack.up()
-        facts = stack_facts(stack.network_name, up["postgres"], up["slurm"], up["icegrid"])
-        e2e.publish_workflow(up["github"], up["slurm"])
-        worker = e2e.start_workflow_worker(stack, image, facts, up["github"], tmp)
+    with temporary_stack("bench-workflow-") as (stack, up, facts, tmp):
+        worker = e2e.start_site(stack, image, facts, up["github"], up["slurm"], tmp)
         init = e2e.init_environment(worker, up["slurm"], instrument=True)
         for _ in range(args.runs):
             acc = e2e.run_workflow(worker, threshold=0.5, instrument=True)
@@ -79,8 +71,6 @@ def main(argv=None) -> int:
             conv = jobs[f"{acc.job_ids['conversion']}_1"]
             wf = jobs[str(acc.job_ids["workflow"])]
             rows.append((acc.seconds, totals(acc), conv, wf, acc.steps))
-    finally:
-        stack.down()
 
     med = statistics.median
     lines = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import tempfile
 import textwrap
 import time
 import uuid
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from biomero_worker import layout
+from tests.stack.session import Stack
 from tests.support.wait import wait_until
 
 WORKER_NAME = "biomeroworker"
@@ -51,6 +53,22 @@ class StackFacts:
     admin_user: str
     admin_password: str
     known_hosts: Path | None = None
+
+
+@contextlib.contextmanager
+def temporary_stack(prefix: str):
+    """Outside pytest (`make demo`, the benchmarks): every service of a new test
+    stack, in a temporary directory; yields (stack, {service: handle}, facts, that
+    directory). Containers, network, volumes and the directory go afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    stack = Stack(tmp / "stack")
+    try:
+        up = stack.up()
+        yield stack, up, stack_facts(stack.network_name, up["postgres"], up["slurm"],
+                                     up["icegrid"]), tmp
+    finally:
+        stack.down()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stack_facts(network: str, postgres, slurm, registry) -> StackFacts:

@@ -11,8 +11,7 @@ from tests.workflow import e2e
 
 @pytest.fixture(scope="module")
 def e2e_site(stack, worker_image, facts, github, slurm, tmp_path_factory):
-    e2e.publish_workflow(github, slurm)
-    worker = e2e.start_workflow_worker(stack, worker_image, facts, github,
-                                       tmp_path_factory.mktemp("e2e"))
+    worker = e2e.start_site(stack, worker_image, facts, github, slurm,
+                            tmp_path_factory.mktemp("e2e"))
     init = e2e.init_environment(worker, slurm)
     return worker, init

@@ -10,15 +10,11 @@ Exit status 0 only when the workflow completed and its results came back.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from tests.stack.session import Stack
 from tests.support.build_env import worker_image
-from tests.worker.service import stack_facts
+from tests.worker.service import temporary_stack
 from tests.workflow import e2e
 
 STEP_TITLES = {
@@ -50,19 +46,13 @@ def main(argv=None) -> int:
                     help="the workflow's parameter (outside (0, 1) it fails: the failure path)")
     args = ap.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="biomero-demo-"))
-    stack = Stack(tmp / "stack")
+    say("Starting the test stack (PostgreSQL, Slurm behind SSH, IceGrid, github.com) ...")
     t0 = time.monotonic()
-    try:
-        say("Starting the test stack (PostgreSQL, Slurm behind SSH, IceGrid, github.com) ...")
-        up = stack.up()
+    with temporary_stack("biomero-demo-") as (stack, up, facts, tmp):
         say(f"  stack ready in {time.monotonic() - t0:.0f} s")
-        facts = stack_facts(stack.network_name, up["postgres"], up["slurm"],
-                            up["icegrid"])
-        e2e.publish_workflow(up["github"], up["slurm"])
-        say("Starting the worker ...")
+        say("Publishing the test workflow and starting the worker ...")
         t1 = time.monotonic()
-        worker = e2e.start_workflow_worker(stack, worker_image(), facts, up["github"], tmp)
+        worker = e2e.start_site(stack, worker_image(), facts, up["github"], up["slurm"], tmp)
         say(f"  worker's node running in {time.monotonic() - t1:.0f} s")
         say()
         say(f"Running workflow '{e2e.WORKFLOW}' ({e2e.IMAGE}, {e2e.REF}) with threshold "
@@ -93,9 +83,6 @@ def main(argv=None) -> int:
                 f"(expected {e2e.expected_foreground(e2e.IMAGES['101'], args.threshold)})")
         say(f"Done in {time.monotonic() - t0:.0f} s.")
         return 0
-    finally:
-        stack.down()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

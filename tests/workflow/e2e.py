@@ -60,6 +60,7 @@ SLURM_PATHS = {
 SCRIPT_REPO = f"{ROOT}/slurm-scripts.git"  # git mode: a bare repository on the cluster
 WORKER_NAME = "e2eworker"
 CA_IN_WORKER = "/etc/biomero-worker-test/github-ca.pem"
+LAYER = "10-e2e.ini"  # the run's layer in the worker's runtime layer directory
 WORKFLOW_IMAGE_FILE = f"{SLURM_PATHS['slurm_images_path']}/{WORKFLOW}/" \
                       f"{IMAGE.split('/')[1]}_{REF}.sif"  # where `singularity pull` puts it
 
@@ -98,22 +99,20 @@ def config_layer(script_repo: str = "") -> str:
             f"{WORKFLOW}_job_mem=200M\n")
 
 
-def publish_workflow(github, slurm) -> None:
-    """The workflow's descriptor on github.com, its image in the stand-in's library."""
+def start_site(stack, image: str, facts, github, slurm, tmp: Path) -> Worker:
+    """The test workflow published (its descriptor on github.com, its image in the
+    singularity stand-in's library) and a worker like the worker tests' one that
+    trusts the stack's github.com for its scripts (REQUESTS_CA_BUNDLE, allowed
+    through the script environment)."""
     github.publish(ORG, REPO, REF, {"descriptor.json": DESCRIPTOR})
     target = f"{STAND_IN_LIBRARY}/{IMAGE}_{REF}.sif"
     slurm.exec(f"install -d {shlex.quote(str(Path(target).parent))} && "
                f"echo {base64.b64encode(WORKFLOW_PROGRAM).decode()} | base64 -d "
                f"> {shlex.quote(target)} && chmod 0755 {shlex.quote(target)}").check()
-
-
-def start_workflow_worker(stack, image: str, facts, github, tmp: Path) -> Worker:
-    """A worker like the worker tests' one, trusting the stack's github.com for its
-    scripts (REQUESTS_CA_BUNDLE, allowed through the script environment)."""
     overrides = tmp / "overrides.d"
     overrides.mkdir(parents=True)
     overrides.chmod(0o755)
-    layer = overrides / "10-e2e.ini"
+    layer = overrides / LAYER
     layer.write_text(config_layer())
     layer.chmod(0o644)
     env = worker_environment(facts, name=WORKER_NAME,
@@ -130,7 +129,7 @@ def start_workflow_worker(stack, image: str, facts, github, tmp: Path) -> Worker
 def set_script_repo(worker: Worker, repo: str) -> None:
     """Switch the run to git mode (or back): the runtime layer, re-read at the
     next script launch."""
-    layer = worker.mounts[RUNTIME_OVERRIDES] / "10-e2e.ini"
+    layer = worker.mounts[RUNTIME_OVERRIDES] / LAYER
     layer.write_text(config_layer(repo))
 
 
@@ -178,7 +177,6 @@ _atexit.register(lambda: print("TIMINGS " + _json.dumps(_T), flush=True))
 class Account:
     """What one run did: run_workflow.py's RESULT, and its steps (its own phases
     and its sub-scripts, in order, each with its wall time)."""
-    threshold: float
     folder: str
     result: dict
     seconds: float
@@ -188,9 +186,6 @@ class Account:
     def steps(self) -> list[Step]:
         return [Step(s["name"], s["seconds"], s["result"] or {}, s["timings"])
                 for s in self.result["steps"]]
-
-    def step(self, name: str) -> dict:
-        return next(s.result for s in self.steps if s.name == name)
 
     @property
     def wf_id(self) -> str:
@@ -259,7 +254,7 @@ def run_workflow(worker: Worker, *, threshold: float, poll_seconds: float = 2,
               "poll_seconds": poll_seconds, "timeout": timeout,
               "scripts": {n: script_body(n, instrument) for n in SUB_SCRIPTS}}
     step = run_biomero_script(worker, "run_workflow", params, instrument)
-    return Account(threshold, folder, step.result, step.seconds, step.timings)
+    return Account(folder, step.result, step.seconds, step.timings)
 
 
 # -- what the cluster and the database say afterwards ------------------------------
@@ -279,11 +274,14 @@ def _events(postgres) -> list[tuple[str, str, dict]]:
     return [(o, t.rsplit(".", 1)[-1], json.loads(st)) for o, t, st in rows]
 
 
+def _tasks(events, wf: str) -> dict[str, str]:
+    return {o: state["task_name"] for o, event, state in events
+            if event == "TaskCreated" and _uuid_in(state.get("workflow_id")) == wf}
+
+
 def workflow_tasks(postgres, wf_id: str) -> dict[str, str]:
     """{task id: task name} of the workflow's tasks, from their TaskCreated events."""
-    wf = str(uuid.UUID(wf_id))
-    return {o: state["task_name"] for o, event, state in _events(postgres)
-            if event == "TaskCreated" and _uuid_in(state.get("workflow_id")) == wf}
+    return _tasks(_events(postgres), str(uuid.UUID(wf_id)))
 
 
 def workflow_events(postgres, wf_id: str) -> list[tuple[str, str]]:
@@ -291,9 +289,10 @@ def workflow_events(postgres, wf_id: str) -> list[tuple[str, str]]:
     (workflowtracker_events), in recording order: (aggregate, event name), where
     the aggregate is "workflow" or the task's name."""
     wf = str(uuid.UUID(wf_id))
-    tasks = workflow_tasks(postgres, wf_id)
+    events = _events(postgres)
+    tasks = _tasks(events, wf)
     return [("workflow" if o == wf else tasks[o], event)
-            for o, event, _ in _events(postgres) if o == wf or o in tasks]
+            for o, event, _ in events if o == wf or o in tasks]
 
 
 def _uuid_in(value) -> str | None:
