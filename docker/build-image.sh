@@ -37,7 +37,7 @@ INPUTS=(
   docker/Dockerfile docker/Dockerfile.dockerignore
   docker/requirements.lock docker/requirements-nodeps.lock docker/build-requirements.lock
   docker/zeroc-ice.lock
-  docker/patches docker/parallel-compile docker/strip-wheels.sh docker/lock-delta.py docker/entrypoint.sh docker/start-node.sh
+  docker/patches docker/parallel-compile docker/strip-wheels.sh docker/lock-wheels.sh docker/lock-delta.py docker/entrypoint.sh docker/start-node.sh
   docker/runtime-packages.sh docker/install-venv.sh docker/pip-check.expected
   pyproject.toml VERSION src startup.d config/base config/overrides
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Strip the native modules of every wheel in DIR, in place (wheels stage only).
+# Strip the native modules of every wheel in DIR, in place (wheels stages only, through lock-wheels.sh; ice-wheel).
 # Each wheel with shared objects is unpacked, its own .so files are stripped of
 # symbols and debug info, and it is packed again (`wheel pack` rewrites RECORD).
 # Libraries vendored by auditwheel (*.libs/) are left alone: they were already
