@@ -99,8 +99,6 @@ def cluster(tmp_path, worker_layout, monkeypatch):
     return Cluster(tmp_path, worker_layout, monkeypatch)
 
 
-
-
 def first(out: str) -> str:
     return out.splitlines()[0]
 

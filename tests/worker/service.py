@@ -213,25 +213,38 @@ def run_to_exit(stack, image, facts, *, timeout=120, **kw) -> tuple[int, str, fl
         w.remove()
 
 
-# Runs a script the way the Processor does: omero-py's real ProcessI (with the
-# venv's script_env hook), its real make_env/activate/Popen; prints the script's
-# stdout, then its stderr after a marker.
+# How Processor-0 starts a script: omero-py's real ProcessI (with the venv's
+# script_env hook), its real make_env/activate/Popen. Python source run in the
+# worker, by run_script below and by scripts that launch sub-scripts as OMERO would
+# (tests/workflow/scripts/run_workflow.py).
+PROCESSI_LAUNCH = """
+import sys as _sys, threading as _threading, time as _time, types as _types
+import omero.processor as _processor
+
+
+def launch_script(text, job, timeout):
+    \"\"\"TEXT run as Processor-0 runs a script: (exit code, stdout, stderr).\"\"\"
+    ctx = _types.SimpleNamespace(stop_event=_threading.Event(), communicator=None)
+    proc = _processor.ProcessI(ctx, _sys.executable,
+                               {"omero.user": "worker-test", "omero.job": job}, None)
+    proc.script_path.write_text(text)
+    proc.activate()
+    deadline = _time.monotonic() + timeout
+    while proc.popen.poll() is None:
+        if _time.monotonic() > deadline:
+            proc.popen.kill()
+            raise SystemExit(f"script (job {job}) still running after {timeout} s")
+        _time.sleep(0.1)
+    return proc.popen.returncode, proc.stdout_path.text(), proc.stderr_path.text()
+"""
+# run_script's launcher: the script's stdout, then its stderr after a marker.
 PROCESSI_RUNNER = """
-import logging, sys, threading, time, types
-logging.getLogger("script_env").addHandler(logging.StreamHandler(sys.stdout))
-import omero.processor as P
-ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
-p = P.ProcessI(ctx, sys.executable, {{"omero.user": "worker-test", "omero.job": {job!r}}}, None)
-p.script_path.write_text({script!r})
-p.activate()
-deadline = time.time() + 300
-while p.popen.poll() is None and time.time() < deadline:
-    time.sleep(0.1)
-rc = p.popen.returncode
-p.stdout.close(); p.stderr.close()
-print(p.stdout_path.text())
+import logging
+logging.getLogger("script_env").addHandler(logging.StreamHandler(_sys.stdout))
+rc, out, err = launch_script({script!r}, {job!r}, 300)
+print(out)
 print("---stderr---")
-print(p.stderr_path.text())
+print(err)
 print("---rc=%d---" % rc)
 """
 
@@ -241,7 +254,8 @@ def run_script(worker: Worker, script: str, env=None, job: str = "4242") -> str:
     Processor's log lines included), asserting it exited 0."""
     code, out = worker.exec(
         ["bash", "-c", 'cd "$OMERODIR" && exec python -c "$RUNNER"'],
-        env={"RUNNER": PROCESSI_RUNNER.format(script=textwrap.dedent(script), job=job), **(env or {})})
+        env={"RUNNER": PROCESSI_LAUNCH + PROCESSI_RUNNER.format(
+            script=textwrap.dedent(script), job=job), **(env or {})})
     assert code == 0, out
     assert "---rc=0---" in out, out
     return out.split("---stderr---")[0]

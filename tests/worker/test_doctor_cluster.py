@@ -15,8 +15,6 @@ TOOLS = ("sbatch", "sacct", "7z", "perl", "strings", "grep")  # 7z: p7zip-full t
 TOKEN = "tok3n-never-printed"
 
 
-
-
 def cluster_tools(worker) -> tuple[int, str]:
     code, out = worker.exec("doctor --only cluster-tools", timeout=60)
     print(out)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from tests.support.wait import wait_until
 from tests.worker.service import (
+    PROCESSI_LAUNCH,
     RUNTIME_OVERRIDES,
     SSH_MOUNT,
     Worker,
@@ -202,8 +203,10 @@ class Account:
 
 
 def script_body(name: str, instrument: bool = False) -> str:
-    """scripts/NAME.py, to be run with a line `PARAMS = '<json>'` in front."""
+    """scripts/NAME.py, to be run with a line `PARAMS = '<json>'` in front; a
+    script that launches sub-scripts gets the Processor's launcher."""
     return (INSTRUMENT if instrument else "") \
+        + (PROCESSI_LAUNCH if name in LAUNCHERS else "") \
         + "import json as _json\nPARAMS = _json.loads(PARAMS)\n" \
         + (SCRIPTS / f"{name}.py").read_text()
 
@@ -242,6 +245,7 @@ def init_environment(worker: Worker, slurm, timeout: float = 120,
 
 
 SUB_SCRIPTS = ("image_transfer", "remote_conversion", "get_results")
+LAUNCHERS = ("run_workflow",)  # scripts that launch SUB_SCRIPTS
 
 
 def run_workflow(worker: Worker, *, threshold: float, poll_seconds: float = 2,

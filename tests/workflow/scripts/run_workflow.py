@@ -1,17 +1,13 @@
 # Mirrors __workflows/SLURM_Run_Workflow.py (biomero-scripts 2.8.2), in ONE process
 # as there: the workflow is initiated; each sub-script (_SLURM_Image_Transfer,
 # SLURM_Remote_Conversion, SLURM_Get_Results) is a task of it and runs as its own
-# process, launched the way Processor-0 launches scripts (omero-py's ProcessI, here
-# from this process where OMERO would route runScript to the Processor); the
-# workflow job is submitted (run_workflow) and polled as the script polls it.
+# process, launched the way Processor-0 launches scripts (launch_script: omero-py's
+# ProcessI, prepended from tests/worker/service.PROCESSI_LAUNCH; here from this
+# process where OMERO would route runScript to the Processor); the workflow job is
+# submitted (run_workflow) and polled as the script polls it.
 import json
-import sys
-import threading
 import time
-import types
 from uuid import UUID
-
-import omero.processor
 
 from biomero import SlurmClient
 
@@ -26,20 +22,13 @@ def tagged(out, tag):
 
 
 def run_omero_script(name, params):
-    """runOMEROScript: the sub-script in a new process, through ProcessI."""
+    """runOMEROScript: the sub-script in a new process, as Processor-0 runs it."""
     t0 = time.monotonic()
-    ctx = types.SimpleNamespace(stop_event=threading.Event(), communicator=None)
-    proc = omero.processor.ProcessI(ctx, sys.executable, {"omero.user": "e2e"}, None)
-    proc.script_path.write_text(f"PARAMS = {json.dumps(params)!r}\n" + P["scripts"][name])
-    proc.activate()
-    while proc.popen.poll() is None:
-        if time.monotonic() > deadline:
-            proc.popen.kill()
-            raise SystemExit(f"{name} still running after {P['timeout']} s")
-        time.sleep(0.1)
-    out, err = proc.stdout_path.text(), proc.stderr_path.text()
-    if proc.popen.returncode != 0:
-        raise SystemExit(f"{name} exited {proc.popen.returncode}:\n{out}\n{err}")
+    code, out, err = launch_script(  # noqa: F821 - prepended
+        f"PARAMS = {json.dumps(params)!r}\n" + P["scripts"][name], name,
+        deadline - time.monotonic())
+    if code != 0:
+        raise SystemExit(f"{name} exited {code}:\n{out}\n{err}")
     steps.append({"name": name, "seconds": time.monotonic() - t0,
                   "result": tagged(out, "RESULT"), "timings": tagged(out, "TIMINGS") or {}})
     return steps[-1]["result"]
