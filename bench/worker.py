@@ -27,11 +27,9 @@ from tests.worker.service import (
     RUNTIME_OVERRIDES,
     SLURM_PATHS,
     SSH_ALIAS,
-    SSH_MOUNT,
-    make_overrides,
-    make_ssh_mount,
     start_worker,
     temporary_stack,
+    upstream_mounts,
     worker_environment,
 )
 
@@ -77,12 +75,10 @@ def main(argv=None) -> int:
             d.mkdir()
             name = f"benchworker{run}"
             t0 = time.monotonic()
-            overrides = make_overrides(d)
-            overrides.chmod(0o777)  # the timer below writes a layer from inside
+            mounts = upstream_mounts(d, facts)
+            mounts[RUNTIME_OVERRIDES].chmod(0o777)  # the timer below writes a layer from inside
             w = start_worker(stack, image, facts, name=name,
-                             env=worker_environment(facts, name=name),
-                             mounts={SSH_MOUNT: make_ssh_mount(d, facts),
-                                     RUNTIME_OVERRIDES: overrides})
+                             env=worker_environment(facts, name=name), mounts=mounts)
             w.wait_started()
             ready = time.monotonic() - t0
             wait_until(f"the registry to list {name}",

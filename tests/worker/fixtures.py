@@ -9,12 +9,9 @@ import pytest
 from tests.worker.service import (
     SLURM_PATHS,
     SSH_ALIAS,
-    SSH_MOUNT,
-    RUNTIME_OVERRIDES,
-    make_overrides,
-    make_ssh_mount,
     stack_facts,
     start_worker,
+    upstream_mounts,
     worker_environment,
 )
 
@@ -28,8 +25,8 @@ def facts(stack, postgres, slurm, icegrid_registry):
 def worker(stack, worker_image, facts, tmp_path_factory):
     """The worker, started like upstream's compose service, ready once its node runs."""
     tmp = tmp_path_factory.mktemp("worker")
-    mounts = {SSH_MOUNT: make_ssh_mount(tmp, facts), RUNTIME_OVERRIDES: make_overrides(tmp)}
-    w = start_worker(stack, worker_image, facts, env=worker_environment(facts), mounts=mounts)
+    w = start_worker(stack, worker_image, facts, env=worker_environment(facts),
+                     mounts=upstream_mounts(tmp, facts))
     w.wait_started()
     # The Slurm paths of the test config exist on the cluster (biomero's init
     # script would create them; the test creates them over the worker's own ssh).

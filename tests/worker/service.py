@@ -159,6 +159,12 @@ def make_overrides(tmp: Path) -> Path:
     return d
 
 
+def upstream_mounts(tmp: Path, facts: StackFacts) -> dict[str, Path]:
+    """The mounts of upstream's compose service, made in TMP: the SSH directory
+    (read-only) and a runtime layer directory with the test cluster's paths."""
+    return {SSH_MOUNT: make_ssh_mount(tmp, facts), RUNTIME_OVERRIDES: make_overrides(tmp)}
+
+
 def worker_environment(facts: StackFacts, name: str = WORKER_NAME, **extra) -> dict:
     env = {
         "CONFIG_omero_master_host": facts.master,

@@ -7,25 +7,18 @@ named with its owner and mode."""
 from __future__ import annotations
 
 from tests.worker.service import (
-    RUNTIME_OVERRIDES,
     SLURM_PATHS,
     SSH_ALIAS,
-    SSH_MOUNT,
-    make_overrides,
-    make_ssh_mount,
     run_script,
     run_to_exit,
     start_worker,
+    upstream_mounts,
     worker_environment,
 )
 
 from biomero_worker import layout
 
 UID = 12345
-
-
-def mounts(tmp_path, facts):
-    return {SSH_MOUNT: make_ssh_mount(tmp_path, facts), RUNTIME_OVERRIDES: make_overrides(tmp_path)}
 
 
 def doctor_passes(w) -> str:
@@ -40,7 +33,7 @@ def doctor_passes(w) -> str:
 
 def test_any_uid_of_group_0_runs_the_worker(stack, worker_image, facts, tmp_path):
     w = start_worker(stack, worker_image, facts, name="anyuid", user=f"{UID}:0",
-                     env=worker_environment(facts, name="anyuid"), mounts=mounts(tmp_path, facts))
+                     env=worker_environment(facts, name="anyuid"), mounts=upstream_mounts(tmp_path, facts))
     try:
         w.wait_started()
         code, out = w.exec("id -un; id -u; id -g; echo $HOME")
@@ -65,7 +58,7 @@ def test_read_only_with_a_tmpfs_on_each_writable_directory(stack, worker_image, 
     w = start_worker(stack, worker_image, facts, name="readonly", read_only=True,
                      tmpfs=read_only_tmpfs(1000),
                      env=worker_environment(facts, name="readonly"),
-                     mounts=mounts(tmp_path, facts))
+                     mounts=upstream_mounts(tmp_path, facts))
     try:
         w.wait_started()
         code, out = w.exec("touch /opt/omero/server/x")
@@ -79,7 +72,7 @@ def test_read_only_with_a_tmpfs_on_each_writable_directory(stack, worker_image, 
 def test_a_uid_outside_group_0_is_refused_with_the_fix(stack, worker_image, facts, tmp_path):
     code, log, _ = run_to_exit(stack, worker_image, facts, name="badgid", user=f"{UID}:{UID}",
                                env=worker_environment(facts, name="badgid"),
-                               mounts=mounts(tmp_path, facts))
+                               mounts=upstream_mounts(tmp_path, facts))
     assert code != 0, log
     assert f"docker run --user {UID}:0" in log and f"OMERO_UID={UID}" in log, log
 
@@ -91,7 +84,7 @@ def test_an_unwritable_directory_is_named_with_owner_and_mode(stack, worker_imag
     state.chmod(0o755)
     env = worker_environment(facts, name="unwritable")
     code, log, _ = run_to_exit(stack, worker_image, facts, name="unwritable", env=env,
-                               mounts={**mounts(tmp_path, facts), str(layout.STATE_DIR): state})
+                               mounts={**upstream_mounts(tmp_path, facts), str(layout.STATE_DIR): state})
     assert code != 0, log
     assert f"identity:   {layout.STATE_DIR}: owner 0:0, mode 755" in log, log
     assert "the worker is not started" in log

@@ -24,11 +24,12 @@ from tests.worker.service import (
     WORKER_NAME,
     icegridadmin,
     make_overrides,
-    placed_processor,
     make_ssh_mount,
+    placed_processor,
     run_script,
     run_to_exit,
     start_worker,
+    upstream_mounts,
     worker_environment,
 )
 
@@ -319,8 +320,7 @@ def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
                                              # as an external worker would: listen on
                                              # every interface, publish a host name
                                              OMERO_WORKER_PUBLISHED_HOST="biomeroworker2"),
-                      mounts={SSH_MOUNT: make_ssh_mount(tmp_path, facts),
-                              RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+                      mounts=upstream_mounts(tmp_path, facts))
     try:
         w2.wait_started()
         wait_until("the registry to list the second node",
@@ -366,8 +366,7 @@ def test_master_unresolvable_clear_failure(stack, worker_image, facts, tmp_path)
         env=worker_environment(facts, name="nomaster",
                                CONFIG_omero_master_host="no-such-master.invalid",
                                OMERO_RESOLVE_WAIT_SECONDS="3"),
-        mounts={SSH_MOUNT: make_ssh_mount(tmp_path, facts),
-                RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+        mounts=upstream_mounts(tmp_path, facts))
     assert code != 0, logs
     assert "master (CONFIG_omero_master_host) 'no-such-master.invalid' does not resolve" in logs
 
