@@ -28,14 +28,19 @@ include mk/*.mk
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.\/-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST) | sort
 
-# Every suite runs in one pytest session. Each mk/*.mk fragment adds what its
+# Every suite runs in one pytest run. Each mk/*.mk fragment adds what its
 # tests need built first to TEST_PREREQS (expanded here, after the includes).
-# They are built side by side: the zeroc-ice compile keeps one core busy for
-# minutes while the stack's images install their packages.
+# They are built side by side: the zeroc-ice compile keeps the cores busy for
+# minutes while the stack's images download and install their packages.
+# The tests then run in TEST_JOBS pytest-xdist workers, a test file to a worker
+# (module fixtures start once), each worker with a stack of its own: most of a
+# test is waiting for containers, so three share two cores well
+# (bench/results/ci.md). TEST_JOBS=0 runs them in one process.
+TEST_JOBS ?= 3
 .PHONY: test
-test: ## Run every test suite (unit, image, stack, worker, deploy)
+test: ## Run every test suite (unit, image, stack, worker, deploy) in TEST_JOBS workers
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV_STAMP) $(TEST_PREREQS)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks: each mk/*.mk fragment adds its bench-<topic> target to BENCH_TARGETS;
 # each writes its figures and the commands that produced them under bench/results/.

@@ -101,8 +101,8 @@ def main() -> int:
         f"Merging {args.layers} layers x {args.keys} keys ({total_lines} input lines, "
         f"{keys_out} keys in the output), best of {args.runs}:",
         "",
-        f"| step | seconds |",
-        f"|---|---|",
+        "| step | seconds |",
+        "|---|---|",
         f"| merge_layers + write_atomic (API) | {api_s:.3f} |",
         f"| validate (on the merged result) | {validate_s:.3f} |",
         f"| `python -m config_merge merge -o OUT` (CLI, incl. interpreter start) | {cli_s:.3f} |",

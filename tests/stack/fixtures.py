@@ -16,6 +16,7 @@ engine these fixtures fail, never skip.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 
 import docker
@@ -41,9 +42,15 @@ def stack_docker() -> docker.DockerClient:
 
 @pytest.fixture(scope="session")
 def stack_images(stack_docker) -> None:
-    """The images, via make (a no-op under `make test`, which built them first)."""
-    res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=REPO,
-                         capture_output=True, text=True, timeout=1800)
+    """The images, via make (a no-op under `make test`, which built them first).
+    pytest-xdist's workers each ask: one make at a time, the others then find
+    them built."""
+    lock = REPO / ".build" / "stack-images.lock"
+    lock.parent.mkdir(exist_ok=True)
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=REPO,
+                             capture_output=True, text=True, timeout=1800)
     if res.returncode != 0:
         pytest.fail(f"make stack-images failed:\n{res.stdout}\n{res.stderr}", pytrace=False)
 

@@ -6,6 +6,7 @@ registry, omero-py's real Processor server and ProcessI."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from tests.support.wait import wait_until
@@ -55,9 +56,14 @@ def test_the_nodes_and_the_processors_lines_reach_docker_logs_at_the_level_set(w
     logs = worker.wait_for_log(f"[{WORKER_NAME}.err] ", 30)
     assert "established session with replica" in logs
     with placed_processor(worker, app="LogTest", node=WORKER_NAME, server="Processor-0"):
-        # IceGrid.Node.PropertiesOverride put the worker's level on the server
-        code, out = icegridadmin(worker, "server property Processor-0 omero.logging.level")
-        assert code == 0 and out.strip() == "10", out
+        # IceGrid.Node.PropertiesOverride put the worker's level on the server. Its
+        # Admin object answers once the started process has set up its communicator,
+        # which on a loaded machine comes a moment after the pid.
+        code, out = wait_until(
+            "Processor-0's Admin object to answer",
+            lambda: (r := icegridadmin(worker, "server property Processor-0 "
+                                       "omero.logging.level"))[0] == 0 and r, 60, interval=1)
+        assert out.strip() == "10", out
         # (omero-py's Server reads it to configure its logging, then, with no OMERO
         # server here, waits for one: its first lines are what it can say)
         wait_until("the Processor's first lines in docker logs",
@@ -65,9 +71,16 @@ def test_the_nodes_and_the_processors_lines_reach_docker_logs_at_the_level_set(w
                                if ln.startswith("[Processor-0.log] ")), 60, interval=0.5)
 
 
+ENV_DUMP = re.compile(r"\[scripts\.log\] job \S+ stdout: ENV=\{")
+
+
 def test_no_secret_in_docker_logs(worker, facts):
     """Whatever ran so far plus a script that logs at DEBUG while biomero reads its
-    configuration: none of the stack's secrets in the container's log."""
+    configuration: none of the stack's secrets in the container's log.
+
+    Except what a script printed on purpose: other tests' scripts that print their
+    whole environment (``ENV=...``: SQLALCHEMY_URL, which biomero needs, among it)
+    may have run on this worker first, in an order pytest-xdist chooses."""
     marker = "marker-" + uuid.uuid4().hex[:8]
     run_script(worker, f"""
 import logging, os, sys
@@ -78,6 +91,7 @@ SlurmClient.from_config(config_only=True)
 print("{marker}", sorted(os.environ))
 """, job="504")
     logs = worker.wait_for_log(f"[scripts.log] job 504 stdout: {marker}", 30)
+    logs = "\n".join(ln for ln in logs.splitlines() if not ENV_DUMP.match(ln))
     secrets = [facts.db_password, facts.admin_password, SECRET_TOKEN]
     secrets += [ln for ln in facts.ssh_key.read_text().splitlines()
                 if len(ln) > 20 and "PRIVATE KEY" not in ln]

@@ -1,20 +1,21 @@
 """The worker image at run time, against the real test stack: PostgreSQL, a Slurm
 login node over SSH, an IceGrid registry (tests/stack). Nothing is mocked, with one
 stated exception: biomero fetches each workflow's descriptor from GitHub, which CI
-cannot reach, so the two tests that list workflows replace only that fetch."""
+cannot reach, so the two tests that list workflows replace only that fetch.
+
+Here: start-up, the script environment, the runtime config layers, faults and
+hostile layers. The grid node and its master are in test_grid_node.py, the host
+keys of biomero's connections in test_host_keys.py."""
 
 from __future__ import annotations
 
 import json
 import re
 import textwrap
-import time
 
 import pytest
 
 from tests.support import hostile_layers
-from tests.support.build_env import stack_image
-from tests.support.wait import wait_until
 from tests.worker.service import (
     HTTPS_PROXY,
     RUNTIME_OVERRIDES,
@@ -22,14 +23,11 @@ from tests.worker.service import (
     SSH_ALIAS,
     SSH_MOUNT,
     WORKER_NAME,
-    icegridadmin,
     make_overrides,
     make_ssh_mount,
-    placed_processor,
     run_script,
     run_to_exit,
     start_worker,
-    upstream_mounts,
     worker_environment,
 )
 
@@ -296,55 +294,6 @@ def test_deployer_config_file_variable_gives_docker_exec_the_nodes_layers(
         w.remove()
 
 
-# -- grid node --------------------------------------------------------------------------
-def test_node_registers_and_runs_processor_with_the_image_python(worker):
-    wait_until("the registry to list the node",
-               lambda: WORKER_NAME in icegridadmin(worker, "node list")[1], 60, interval=1.0)
-    with placed_processor(worker, app="WorkerTest", node="biomeroworker",
-                          server="Processor-0") as p:
-        code, cmdline = worker.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
-        assert "-m runProcessor" in cmdline, cmdline
-        # omero-py and IcePy from the image's venv are what the process runs on
-        code, maps = worker.exec(f"grep -o '{layout.VENV}/[^ ]*IcePy[^ ]*' "
-                                 f"/proc/{p}/maps | sort -u")
-        assert code == 0 and "IcePy" in maps, maps
-        code, user = worker.exec(f"stat -c %U /proc/{p}")
-        assert user.strip() == "omero-server"
-
-
-def test_second_worker_with_fixed_port_by_configuration_and_clean_sigterm(
-        stack, worker_image, facts, worker, tmp_path):
-    w2 = start_worker(stack, worker_image, facts, name="biomeroworker2",
-                      env=worker_environment(facts, name="biomeroworker2",
-                                             OMERO_WORKER_PORT="4062",
-                                             # as an external worker would: listen on
-                                             # every interface, publish a host name
-                                             OMERO_WORKER_PUBLISHED_HOST="biomeroworker2"),
-                      mounts=upstream_mounts(tmp_path, facts))
-    try:
-        w2.wait_started()
-        wait_until("the registry to list the second node",
-                   lambda: "biomeroworker2" in icegridadmin(worker, "node list")[1], 60,
-                   interval=1.0)
-        # Processor-1 placed on the second node runs there
-        with placed_processor(worker, app="WorkerTest2", node="biomeroworker2",
-                              server="Processor-1") as p:
-            code, cmdline = w2.exec(f"tr '\\0' ' ' < /proc/{p}/cmdline")
-            assert "-m runProcessor" in cmdline, cmdline
-        code, out = w2.exec("cat $OMERODIR/etc/biomeroworker2.cfg")
-        assert "PublishedEndpoints=tcp -h biomeroworker2 -p 4062" in out, out
-        code, out = w2.exec("awk '$2 ~ /:0FDE$/ && $4 == \"0A\"' /proc/net/tcp | wc -l")
-        assert code == 0 and int(out.strip()) >= 1, out  # the node listens on 4062
-        t0 = time.monotonic()
-        w2.docker.stop(timeout=30)
-        stopped_in = time.monotonic() - t0
-        w2.docker.reload()
-        assert w2.docker.attrs["State"]["ExitCode"] == 0, w2.logs()
-        assert stopped_in < 20, stopped_in
-    finally:
-        w2.remove()
-
-
 # -- faults: each gives its clear message -----------------------------------------------
 def test_database_down_bounded_wait_then_clear_failure(stack, worker_image, facts,
                                                        tmp_path):
@@ -358,17 +307,6 @@ def test_database_down_bounded_wait_then_clear_failure(stack, worker_image, fact
     assert "not reachable within 4 s (BIOMERO_DB_WAIT_SECONDS=4" in logs, logs
     assert "Sup3rSecretPw" not in logs
     assert took < 60, took
-
-
-def test_master_unresolvable_clear_failure(stack, worker_image, facts, tmp_path):
-    code, logs, _ = run_to_exit(
-        stack, worker_image, facts, name="nomaster",
-        env=worker_environment(facts, name="nomaster",
-                               CONFIG_omero_master_host="no-such-master.invalid",
-                               OMERO_RESOLVE_WAIT_SECONDS="3"),
-        mounts=upstream_mounts(tmp_path, facts))
-    assert code != 0, logs
-    assert "master (CONFIG_omero_master_host) 'no-such-master.invalid' does not resolve" in logs
 
 
 def test_doctor_as_command_without_ssh_key_reports_instead_of_hanging(
@@ -417,121 +355,6 @@ def test_slurm_unreachable_and_database_down_reported_by_doctor(stack, worker_im
     assert took < 90, took
 
 
-
-# -- host keys of biomero's own connections ------------------------------------------
-CONNECT = """
-from biomero import SlurmClient
-SlurmClient.init_workflows = lambda self, force_update=False: None  # no GitHub here
-client = SlurmClient.from_config(config_only=True)
-try:
-    print("RESULT=" + client.run("echo connected-$(hostname)", hide=True).stdout.strip())
-except Exception as exc:
-    print("REFUSED=%s: %s" % (type(exc).__name__, exc))
-"""
-KNOWN_HOSTS = "~/.ssh/known_hosts"
-
-
-def biomero_connects(worker) -> str:
-    out = run_script(worker, CONNECT)
-    return next(ln for ln in out.splitlines() if ln.startswith(("RESULT=", "REFUSED=")))
-
-
-def test_biomero_connects_when_the_mounted_known_hosts_has_the_clusters_key(worker, facts):
-    assert biomero_connects(worker) == "RESULT=connected-slurmctld"
-    code, out = worker.exec("doctor --only host-keys")
-    assert code == 0 and out.startswith("OK") and f"{facts.ssh_host} known" in out, out
-
-
-def test_biomero_refuses_a_changed_host_key(worker, facts):
-    # the same names, another key: what a spoofed or rebuilt login node looks like
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    other = Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode().split()[1]
-    code, out = worker.exec(f"cp {KNOWN_HOSTS} /tmp/kh && sed -i -E "
-                            f"'s|ssh-ed25519 [A-Za-z0-9+/=]+|ssh-ed25519 {other}|' {KNOWN_HOSTS}")
-    assert code == 0, out
-    try:
-        answer = biomero_connects(worker)
-        assert answer.startswith("REFUSED=BadHostKeyException"), answer
-        assert f"'{facts.ssh_host}' does not match" in answer
-    finally:
-        worker.exec(f"cp /tmp/kh {KNOWN_HOSTS}")
-
-
-def test_biomero_refuses_an_unknown_host_and_says_what_to_do(worker, facts):
-    host = facts.ssh_host  # what ~/.ssh/config resolves the [SSH] host alias to
-    code, out = worker.exec(f"cp {KNOWN_HOSTS} /tmp/kh && grep -v -w {host} /tmp/kh > "
-                            f"{KNOWN_HOSTS}; test -s /tmp/kh")
-    assert code == 0, out
-    try:
-        answer = biomero_connects(worker)
-        assert answer.startswith(f"REFUSED=SSHException: host key of {host}"), answer
-        assert "known_hosts" in answer and "ssh-keyscan" in answer
-        code, out = worker.exec("doctor --only host-keys")
-        assert code == 1 and f"has no key for {host}" in out, out
-    finally:
-        worker.exec(f"cp /tmp/kh {KNOWN_HOSTS}")
-
-
-def test_without_known_hosts_biomero_connects_and_doctor_warns(worker):
-    code, out = worker.exec(f"mv {KNOWN_HOSTS} /tmp/kh")
-    assert code == 0, out
-    try:
-        assert biomero_connects(worker) == "RESULT=connected-slurmctld"
-        code, out = worker.exec("doctor --only host-keys")
-        assert code == 0 and out.startswith("WARN") and "accept any host key" in out, out
-    finally:
-        worker.exec(f"mv /tmp/kh {KNOWN_HOSTS}")
-
-
-def test_host_key_wrapping_contract_with_the_real_fabric(worker):
-    code, out = worker.python(
-        "import fabric.connection as C\n"
-        "from biomero_worker import ssh_host_keys\n"
-        "print('PROBLEMS=%s' % ssh_host_keys.contract_problems(C))\n"
-        "print('PATCHED=%s' % getattr(C.Connection.__init__, '_host_keys', False))\n")
-    assert code == 0 and "PROBLEMS=[]" in out and "PATCHED=True" in out, out
-
-
-def test_node_returns_to_a_master_recreated_at_another_address(stack, worker_image, facts,
-                                                                tmp_path):
-    """An upgrade or `compose up` recreates the master, which may get a new address:
-    the node (which names the master, never its address) registers again, without a
-    worker restart."""
-    from tests.stack.services import icegrid
-
-    alias = "movingmaster"
-    first = icegrid.start(stack, alias=alias)
-    w = start_worker(stack, worker_image, facts, name="follower",
-                     env=worker_environment(facts, name="follower",
-                                            CONFIG_omero_master_host=alias),
-                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
-    try:
-        w.wait_started()
-        wait_until("the node to register", lambda: "follower" in
-                   first.admin("node list").stdout.split(), 60, interval=1)
-        old_address = address_of(stack, first.container)
-        stack.docker.containers.get(first.container).remove(force=True)
-        # take the freed address, so that the new master must get another one
-        placeholder = (stack.container(stack_image("icegrid"), name="placeholder",
-                                       service="placeholder").with_command(["sleep", "600"]))
-        placeholder.start()
-        second = icegrid.start(stack, alias=alias)
-        assert address_of(stack, second.container) != old_address
-        wait_until("the node to register with the new master", lambda: "follower" in
-                   second.admin("node list").stdout.split(), 30, interval=1)
-        assert w.docker.status == "running"
-    finally:
-        w.remove()
-
-
-def address_of(stack, container: str) -> str:
-    attrs = stack.docker.containers.get(container).attrs
-    return attrs["NetworkSettings"]["Networks"][stack.network_name]["IPAddress"]
-
-
 @pytest.mark.parametrize("encoded", [False, True], ids=["raw", "percent-encoded"])
 def test_no_piece_of_a_database_password_is_printed(stack, worker_image, facts, tmp_path,
                                                     encoded):
@@ -556,11 +379,6 @@ def test_no_piece_of_a_database_password_is_printed(stack, worker_image, facts, 
         assert "database:1" in everything and "***" in everything
     else:  # refused before parsing, with the fix
         assert "cannot be used" in everything and "percent-encode" in everything
-
-
-def test_a_refused_admin_login_is_a_warning_not_a_failed_node(worker):
-    code, out = worker.exec("doctor --only node", env={"OMERO_ICEGRID_ADMIN_PASSWORD": "wrong"})
-    assert code == 0 and out.startswith("WARN") and "admin login refused" in out, out
 
 
 def test_an_ssh_mount_the_worker_cannot_read_is_named_with_the_fix(stack, worker_image, facts,
@@ -611,32 +429,6 @@ def test_a_hostile_layer_on_a_running_worker_is_reported_and_scripts_still_run(w
     assert code == 0, out
 
 
-def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image, facts,
-                                                              tmp_path):
-    from tests.stack.services import icegrid
-
-    alias = "vanishingmaster"
-    master = icegrid.start(stack, alias=alias)
-    w = start_worker(stack, worker_image, facts, name="orphan",
-                     env=worker_environment(facts, name="orphan", CONFIG_omero_master_host=alias,
-                                            OMERO_ICEGRID_ADMIN_USER=master.admin_user,
-                                            OMERO_ICEGRID_ADMIN_PASSWORD=master.admin_password),
-                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
-    try:
-        w.wait_started()
-        wait_until("doctor's node line to pass", lambda: w.exec("doctor --only node")[0] == 0,
-                   60, interval=1)
-        stack.docker.containers.get(master.container).stop(timeout=5)
-        code, out = w.exec("doctor --only node --timeout 3", timeout=60)
-        assert code == 1 and "FAIL" in out and "has no registry" in out, out
-        # and the image's health check says so once the node notices (its keepalive)
-        wait_until("health to report the lost session",
-                   lambda: w.exec("biomero-worker health")[0] == 1, 90, interval=2)
-        assert "lost" in w.exec("biomero-worker health")[1]
-    finally:
-        w.remove()
-
-
 IMPORTER_HANDOFF = {"IMPORTER_ENABLED": "true", "INGEST_TRACKING_DB_URL": "postgresql://ingest/x",
                     "OMERO_BIOMERO_CONFIG_FILE": "/opt/omero/config.json",
                     "OMERO_BIOMERO_GROUP_MAPPINGS_FILE": "/opt/omero/groups.json",
@@ -650,32 +442,3 @@ def test_what_biomero_scripts_read_reaches_them_through_the_processor(worker):
     code, out = worker.exec("doctor --only script-env", env=IMPORTER_HANDOFF)
     assert code == 0 and out.startswith("INFO") and "IMPORTER_ENABLED" in out, out
     assert "postgresql://ingest" not in out  # names, never values
-
-
-
-def test_the_worker_turns_healthy_and_a_site_step_after_99_does_not_replace_the_node(
-        stack, worker_image, facts, tmp_path):
-    steps = tmp_path / "site-steps"
-    steps.mkdir()
-    (steps / "zz-site.sh").write_text("#!/bin/sh\necho site step ran\n")
-    (steps / "zz-site.sh").chmod(0o755)
-    (steps / "zz-notes.txt").write_text("not a step\n")
-    w = start_worker(stack, worker_image, facts, name="healthy",
-                     env=worker_environment(facts, name="healthy"),
-                     mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path),
-                             "/startup/zz-site.sh": steps / "zz-site.sh",
-                             "/startup/zz-notes.txt": steps / "zz-notes.txt"})
-    try:
-        logs = w.wait_started()
-        assert "site step ran" in logs and "skipping /startup/zz-notes.txt: not an executable" \
-            in logs, logs
-
-        def health():
-            w.docker.reload()
-            return w.docker.attrs["State"]["Health"]["Status"] == "healthy"
-
-        wait_until("the worker's HEALTHCHECK to say healthy", health, 120, alive=w.running)
-        code, out = w.exec("biomero-worker health")
-        assert (code, out.strip()) == (0, "healthy")
-    finally:
-        w.remove()

@@ -51,12 +51,20 @@ class IceGridRegistry:
         return self.admin(f"application add {path}")
 
 
-def start(stack, alias: str = ALIAS) -> IceGridRegistry:
-    """The registry; another ALIAS gives a second one (a master of its own)."""
+def start(stack, alias: str = ALIAS, node_session_timeout: int | None = None
+          ) -> IceGridRegistry:
+    """The registry; another ALIAS gives a second one (a master of its own).
+
+    NODE_SESSION_TIMEOUT (seconds; IceGrid's default, as OMERO's master, is 30)
+    sets how often its nodes renew their session, so how soon a node notices that
+    this registry is gone: tests that take a master away use a short one."""
     password = secrets.token_hex(16)
+    command = ["registry"]
+    if node_session_timeout is not None:
+        command.append(f"--IceGrid.Registry.NodeSessionTimeout={node_session_timeout}")
     c = (stack.container(stack_image("icegrid"), name=alias, aliases=[alias],
                          service="icegrid")
-         .with_command(["registry"])
+         .with_command(command)
          .publish(PORT)
          .with_secret("icegrid_admin_password", password.encode())
          .waiting_for(Healthy(60)))

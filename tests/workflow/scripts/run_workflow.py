@@ -7,7 +7,6 @@
 # submitted (run_workflow) and polled as the script polls it.
 import json
 import time
-from uuid import UUID
 
 from biomero import SlurmClient
 
