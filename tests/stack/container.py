@@ -7,6 +7,7 @@ from __future__ import annotations
 import docker.errors
 from testcontainers.core.container import DockerContainer
 
+from tests.stack.readiness import STEADY_HEALTHCHECK, Healthy
 from tests.support.docker_exec import DEFAULT_TIMEOUT, ExecResult, docker_exec
 
 SECRETS_DIR = "/run/secrets"
@@ -28,6 +29,12 @@ class StackContainer(DockerContainer):
         """Add docker create arguments (testcontainers keeps only the last call's)."""
         self._kwargs = {**self._kwargs, **kwargs}
         return self
+
+    def ready_when_healthy(self, timeout: float) -> "StackContainer":
+        """start() returns once the image's HEALTHCHECK command passes (run by the
+        wait itself); Docker then checks only every 30 s (tests/stack/readiness.py)."""
+        self.with_kwargs(healthcheck=STEADY_HEALTHCHECK)
+        return self.waiting_for(Healthy(timeout))
 
     def with_secret(self, name: str, data: bytes) -> "StackContainer":
         """A file in /run/secrets (mode 600), copied in after create, before start:

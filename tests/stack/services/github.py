@@ -25,7 +25,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.stack.container import HOST_ADDRESS
-from tests.stack.readiness import Healthy
 from tests.support.build_env import stack_image
 
 FIXTURE = "github"
@@ -152,7 +151,7 @@ def start(stack) -> GitHub:
          .publish(PORT)
          .with_secret("github.crt", cert_pem)
          .with_secret("github.key", key_pem)
-         .waiting_for(Healthy(30)))
+         .ready_when_healthy(30))
     c.start()
     return GitHub(ca_pem=ca_pem, ca_file=ca_file, container=c.name,
                   host_port=c.host_port(PORT), client=stack.docker)

@@ -7,7 +7,6 @@ import secrets
 import shlex
 from dataclasses import dataclass, field
 
-from tests.stack.readiness import Healthy
 from tests.support.build_env import stack_image
 from tests.support.docker_exec import ExecResult, docker_exec
 
@@ -67,7 +66,7 @@ def start(stack, alias: str = ALIAS, node_session_timeout: int | None = None
          .with_command(command)
          .publish(PORT)
          .with_secret("icegrid_admin_password", password.encode())
-         .waiting_for(Healthy(60)))
+         .ready_when_healthy(60))
     c.start()
     return IceGridRegistry(admin_user="admin", admin_password=password,
                            host_port=c.host_port(PORT), container=c.name, host=alias)

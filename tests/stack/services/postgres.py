@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from tests.stack.container import HOST_ADDRESS
-from tests.stack.readiness import Healthy
 from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
 
@@ -52,7 +51,7 @@ def start(stack) -> Postgres:
          .with_secret("postgres_db", db.encode())
          .with_secret("postgres_user", user.encode())
          .with_secret("postgres_password", password.encode())
-         .waiting_for(Healthy(60)))
+         .ready_when_healthy(60))
     c.start()
     pg = Postgres(db=db, user=user, password=password, host_port=c.host_port(PORT),
                   container=c.name)
