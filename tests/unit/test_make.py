@@ -83,3 +83,11 @@ def test_the_order_check_catches_a_tool_run_before_its_venv():
     # the image's own venv, named inside a docker command, is no host venv
     assert first_use_before_creation(["docker run img /opt/omero/server/venv3/bin/python"]) \
         is None
+
+
+def test_the_files_make_test_starts_first_exist():
+    """tests/conftest.py's LONGEST_FIRST names files; a renamed one would silently
+    go back to being started last."""
+    from tests.conftest import LONGEST_FIRST
+
+    assert [p for p in LONGEST_FIRST if not (REPO / p).is_file()] == []
