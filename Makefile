@@ -34,11 +34,11 @@ help: ## Show this help
 # minutes while the stack's images download and install their packages.
 # The tests then run in TEST_JOBS pytest-xdist workers, a test file to a worker
 # (module fixtures start once), each worker with a stack of its own: most of a
-# test is waiting for containers, so three share two cores well
+# test is waiting for containers, so four share two cores well
 # (bench/results/ci.md). Files are handed out in collection order, which
 # tests/conftest.py starts with the longest (xdist would otherwise put the files
 # with the most tests first). TEST_JOBS=0 runs them in one process.
-TEST_JOBS ?= 3
+TEST_JOBS ?= 4
 .PHONY: test
 test: ## Run every test suite (unit, image, stack, worker, deploy) in TEST_JOBS workers
 	@$(MAKE) --no-print-directory -j3 --output-sync=target $(VENV_STAMP) $(TEST_PREREQS)

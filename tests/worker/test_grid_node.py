@@ -91,7 +91,7 @@ def test_node_returns_to_a_master_recreated_at_another_address(stack, worker_ima
     from tests.stack.services import icegrid
 
     alias = "movingmaster"
-    first = icegrid.start(stack, alias=alias, node_session_timeout=5)
+    first = icegrid.start(stack, alias=alias, short_timeouts=True)
     w = start_worker(stack, worker_image, facts, name="follower",
                      env=worker_environment(facts, name="follower",
                                             CONFIG_omero_master_host=alias),
@@ -130,7 +130,7 @@ def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image
     from tests.stack.services import icegrid
 
     alias = "vanishingmaster"
-    master = icegrid.start(stack, alias=alias, node_session_timeout=5)
+    master = icegrid.start(stack, alias=alias, short_timeouts=True)
     w = start_worker(stack, worker_image, facts, name="orphan",
                      env=worker_environment(facts, name="orphan", CONFIG_omero_master_host=alias,
                                             OMERO_ICEGRID_ADMIN_USER=master.admin_user,

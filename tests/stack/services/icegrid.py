@@ -50,17 +50,19 @@ class IceGridRegistry:
         return self.admin(f"application add {path}")
 
 
-def start(stack, alias: str = ALIAS, node_session_timeout: int | None = None
-          ) -> IceGridRegistry:
-    """The registry; another ALIAS gives a second one (a master of its own).
+# How soon a node notices that its registry is gone: it renews its session every
+# NodeSessionTimeout (IceGrid's default, as OMERO's master: 30 s), and a renewal to
+# a registry whose address vanished fails only when connecting times out, after the
+# timeout the registry publishes in its endpoints (Ice.Default.Timeout: 60 s).
+# Tests that take a master away ask for a master with both at 5 s.
+SHORT_TIMEOUTS = ("--IceGrid.Registry.NodeSessionTimeout=5", "--Ice.Default.Timeout=5000")
 
-    NODE_SESSION_TIMEOUT (seconds; IceGrid's default, as OMERO's master, is 30)
-    sets how often its nodes renew their session, so how soon a node notices that
-    this registry is gone: tests that take a master away use a short one."""
+
+def start(stack, alias: str = ALIAS, short_timeouts: bool = False) -> IceGridRegistry:
+    """The registry; another ALIAS gives a second one (a master of its own);
+    with short_timeouts, one that its nodes miss within seconds (SHORT_TIMEOUTS)."""
     password = secrets.token_hex(16)
-    command = ["registry"]
-    if node_session_timeout is not None:
-        command.append(f"--IceGrid.Registry.NodeSessionTimeout={node_session_timeout}")
+    command = ["registry", *(SHORT_TIMEOUTS if short_timeouts else ())]
     c = (stack.container(stack_image("icegrid"), name=alias, aliases=[alias],
                          service="icegrid")
          .with_command(command)
