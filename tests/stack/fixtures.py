@@ -43,11 +43,9 @@ def stack_docker() -> docker.DockerClient:
 @pytest.fixture(scope="session")
 def stack_images(stack_docker) -> None:
     """The images, via make (a no-op under `make test`, which built them first).
-    pytest-xdist's workers each ask: one make at a time, the others then find
-    them built."""
-    lock = REPO / ".build" / "stack-images.lock"
-    lock.parent.mkdir(exist_ok=True)
-    with lock.open("w") as held:
+    pytest-xdist's workers each ask: one make at a time (a lock on the fragment
+    that builds them), the others then find them built."""
+    with (REPO / "mk" / "stack.mk").open("rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         res = subprocess.run(["make", "--no-print-directory", "stack-images"], cwd=REPO,
                              capture_output=True, text=True, timeout=1800)

@@ -7,11 +7,11 @@ container's log) when the container stops rather than at the deadline, and uses
 the suites' one wait loop.
 
 Why not Docker's health status: the stack's images check every second (so that
-`docker compose` and `make stack-up` see them healthy at once), and Docker keeps
-doing so for a container's whole life. `make test` runs three stacks side by side,
-and their checks (icegridadmin, sacctmgr, sinfo, python) kept a core busy. So the
-stack creates its containers with STEADY_HEALTHCHECK (Docker checks every 30 s)
-and readiness runs the check itself, only until the container is ready.
+`docker compose` sees them healthy at once), and Docker keeps doing so for a
+container's whole life. `make test` runs a stack per pytest-xdist worker, and their
+checks (icegridadmin, sacctmgr, sinfo, python) kept a core busy. So the stack
+creates its containers with STEADY_HEALTHCHECK (Docker checks every 30 s) and
+readiness runs the check itself, only until the container is ready.
 """
 
 from __future__ import annotations

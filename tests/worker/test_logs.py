@@ -59,11 +59,11 @@ def test_the_nodes_and_the_processors_lines_reach_docker_logs_at_the_level_set(w
         # IceGrid.Node.PropertiesOverride put the worker's level on the server. Its
         # Admin object answers once the started process has set up its communicator,
         # which on a loaded machine comes a moment after the pid.
-        code, out = wait_until(
-            "Processor-0's Admin object to answer",
-            lambda: (r := icegridadmin(worker, "server property Processor-0 "
-                                       "omero.logging.level"))[0] == 0 and r, 60, interval=1)
-        assert out.strip() == "10", out
+        def level():
+            code, out = icegridadmin(worker, "server property Processor-0 omero.logging.level")
+            return out.strip() if code == 0 else None
+
+        assert wait_until("Processor-0's Admin object to answer", level, 60, interval=1) == "10"
         # (omero-py's Server reads it to configure its logging, then, with no OMERO
         # server here, waits for one: its first lines are what it can say)
         wait_until("the Processor's first lines in docker logs",
