@@ -138,11 +138,11 @@ def cmd_bench(args) -> int:
         "Each run starts the whole stack from nothing but the built images (new network,",
         "volumes, containers, keys), every service in parallel, and stops the clock when",
         "each is ready: its containers' HEALTHCHECK commands pass, run by the readiness",
-        "wait every 0.5 s (PostgreSQL accepts",
-        "connections; slurmdbd answers, the controller answers with every node idle and",
-        "sshd up; the IceGrid admin account answers `registry list`; the github.com",
-        "stand-in completes a TLS handshake with its certificate), plus what only the",
-        "host can check (a PostgreSQL login and an SSH login through the published ports).",
+        "wait every 0.5 s (PostgreSQL accepts connections; slurmdbd answers, the",
+        "controller answers with every node idle and sshd up; the IceGrid admin account",
+        "answers `registry list`; the github.com stand-in completes a TLS handshake with",
+        "its certificate), plus what only the host can check (a PostgreSQL login and an",
+        "SSH login through the published ports).",
         "Teardown (remove everything) is timed apart.", "",
         f"Machine: {os.cpu_count()} CPUs, Docker Engine {version.get('Version', '?')}, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the "
