@@ -30,11 +30,15 @@ class StackContainer(DockerContainer):
         self._kwargs = {**self._kwargs, **kwargs}
         return self
 
+    def with_steady_health(self) -> "StackContainer":
+        """Docker runs the image's HEALTHCHECK every 30 s, not every second: readiness
+        runs it itself (tests/stack/readiness.py)."""
+        return self.with_kwargs(healthcheck=STEADY_HEALTHCHECK)
+
     def ready_when_healthy(self, timeout: float) -> "StackContainer":
         """start() returns once the image's HEALTHCHECK command passes (run by the
-        wait itself); Docker then checks only every 30 s (tests/stack/readiness.py)."""
-        self.with_kwargs(healthcheck=STEADY_HEALTHCHECK)
-        return self.waiting_for(Healthy(timeout))
+        wait itself); Docker then checks only every 30 s."""
+        return self.with_steady_health().waiting_for(Healthy(timeout))
 
     def with_secret(self, name: str, data: bytes) -> "StackContainer":
         """A file in /run/secrets (mode 600), copied in after create, before start:

@@ -1,10 +1,10 @@
 """Readiness of a stack container: its image's HEALTHCHECK command passes.
 
 A testcontainers wait strategy (``container.ready_when_healthy(60)``, or
-``Healthy(60).wait_until_ready(c)`` for containers started together) that runs the
-image's own check inside the container until it passes, fails at once (with the
-container's log) when the container stops rather than at the deadline, and uses
-the suites' one wait loop.
+``with_steady_health()`` and then ``Healthy(60).wait_until_ready(c)`` for containers
+started together) that runs the image's own check inside the container until it
+passes, fails at once (with the container's log) when the container stops rather
+than at the deadline, and uses the suites' one wait loop.
 
 Why not Docker's health status: the stack's images check every second (so that
 `docker compose` sees them healthy at once), and Docker keeps doing so for a

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from tests.stack.services import icegrid
 from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
@@ -88,8 +89,6 @@ def test_node_returns_to_a_master_recreated_at_another_address(stack, worker_ima
     """An upgrade or `compose up` recreates the master, which may get a new address:
     the node (which names the master, never its address) registers again, without a
     worker restart."""
-    from tests.stack.services import icegrid
-
     alias = "movingmaster"
     first = icegrid.start(stack, alias=alias, short_timeouts=True)
     w = start_worker(stack, worker_image, facts, name="follower",
@@ -127,8 +126,6 @@ def test_a_refused_admin_login_is_a_warning_not_a_failed_node(worker):
 
 def test_doctor_fails_the_node_line_while_its_master_is_gone(stack, worker_image, facts,
                                                               tmp_path):
-    from tests.stack.services import icegrid
-
     alias = "vanishingmaster"
     master = icegrid.start(stack, alias=alias, short_timeouts=True)
     w = start_worker(stack, worker_image, facts, name="orphan",

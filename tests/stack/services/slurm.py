@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.stack.container import HOST_ADDRESS
-from tests.stack.readiness import STEADY_HEALTHCHECK, Healthy
+from tests.stack.readiness import Healthy
 from tests.support.build_env import stack_image
 from tests.support.docker_exec import ExecResult, docker_exec
 from tests.support.wait import wait_until
@@ -99,7 +99,7 @@ def start(stack) -> Slurm:
         c = (stack.container(stack_image("slurm"), name=name, aliases=aliases or [name],
                              service="slurm")
              .with_command([command]).with_secret("munge.key", munge_key)
-             .with_kwargs(healthcheck=STEADY_HEALTHCHECK))
+             .with_steady_health())
         for volume, path in (volumes or {}).items():
             c.with_volume_mapping(volume, path, "rw")
         return c
