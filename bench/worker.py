@@ -14,7 +14,6 @@ tests do, and measures:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -63,10 +62,7 @@ def make_env_ms(worker, mode: str, n: int = 30) -> float:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.worker")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", default="bench/results/worker.md")
-    args = ap.parse_args(argv)
+    args = report.stack_bench_args("worker", argv)
     image = worker_image()
     rows, doctor_s, hook = [], [], {}
     with temporary_stack("bench-worker-") as (stack, up, facts, tmp):

@@ -17,7 +17,6 @@ processes (e2e.INSTRUMENT); biomero itself runs unmodified.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -54,10 +53,7 @@ def slurm_times(slurm, job_ids) -> dict[str, tuple[float, float]]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.workflow")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", default="bench/results/workflow.md")
-    args = ap.parse_args(argv)
+    args = report.stack_bench_args("workflow", argv)
     image = worker_image()
     rows = []
     with temporary_stack("bench-workflow-") as (stack, up, facts, tmp):
