@@ -10,30 +10,42 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (analytics_db, biomero_contract, doctor, health, identity, image_build,
-               layout, log_forward, node, omero_config, runtime_config, sbom)
+import importlib
+
+# The modules that add commands, in the order they are tried: a command line loads
+# the modules up to the one that has its command and no further, so the image's
+# HEALTHCHECK (every 10 s for a worker's whole life) and each start-up step do not
+# pay for doctor's, the SBOM's or the database driver's imports. `--help`, or a
+# command no module has, loads them all. The hottest commands first.
+MODULES = ("health", "identity", "runtime_config", "omero_config", "node", "log_forward",
+           "analytics_db", "layout", "doctor", "biomero_contract", "image_build", "sbom")
 
 
-def parser() -> argparse.ArgumentParser:
+def command_of(argv: list[str]) -> str | None:
+    """The command a command line names (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argparse tree, with every command (ARGV None) or with enough of the
+    modules loaded to parse ARGV."""
     top = argparse.ArgumentParser(prog="python -m biomero_worker",
                                   description=__doc__.split("\n\n")[0])
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    config = sub.add_parser("config", help="the runtime slurm-config layers")
-    runtime_config.add_commands(config.add_subparsers(dest="config_command", required=True))
-    layout.add_commands(sub)
-    identity.add_commands(sub)
-    omero_config.add_commands(sub)
-    node.add_commands(sub)
-    log_forward.add_commands(sub)
-    analytics_db.add_commands(sub)
-    doctor.add_commands(sub)
-    health.add_commands(sub)
-    biomero_contract.add_commands(sub)
-    image_build.add_commands(sub)
-    sbom.add_commands(sub)
+    wanted = None if argv is None else command_of(argv)
+    for name in MODULES:
+        module = importlib.import_module(f".{name}", __package__)
+        if name == "runtime_config":  # its commands live under `config`
+            config = sub.add_parser("config", help="the runtime slurm-config layers")
+            module.add_commands(config.add_subparsers(dest="config_command", required=True))
+        else:
+            module.add_commands(sub)
+        if wanted is not None and wanted in sub.choices:
+            break
     return top
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser(argv).parse_args(argv)
     return args.run(args, sys.stdout, sys.stderr)
