@@ -61,10 +61,36 @@ def make_env_ms(worker, mode: str, n: int = 30) -> float:
     return float(line[0].split("=")[1])
 
 
+HEALTH_TIMER = """
+import resource, statistics, subprocess, sys, time
+walls = []
+for _ in range(int(sys.argv[1])):
+    t = time.monotonic()
+    r = subprocess.run(["biomero-worker", "health"], capture_output=True, text=True)
+    walls.append(time.monotonic() - t)
+    if r.returncode != 0:
+        sys.exit(r.stdout + r.stderr)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"HEALTH_MS={statistics.median(walls) * 1000:.0f} "
+      f"{(u.ru_utime + u.ru_stime) * 1000 / len(walls):.0f}")
+"""
+
+
+def health_ms(worker, runs: int = 10) -> tuple[float, float]:
+    """The image's HEALTHCHECK command on a registered worker, run from inside:
+    (median wall ms, CPU ms per run)."""
+    code, out = worker.exec(["python", "-c", HEALTH_TIMER, str(runs)])
+    line = [ln for ln in out.splitlines() if ln.startswith("HEALTH_MS=")]
+    if code != 0 or not line:
+        raise RuntimeError(out)
+    wall, cpu = line[0].split("=")[1].split()
+    return float(wall), float(cpu)
+
+
 def main(argv=None) -> int:
     args = report.stack_bench_args("worker", argv)
     image = worker_image()
-    rows, doctor_s, hook = [], [], {}
+    rows, doctor_s, hook, health = [], [], {}, None
     with temporary_stack("bench-worker-") as (stack, up, facts, tmp):
         for run in range(1, args.runs + 1):
             d = tmp / f"run{run}"
@@ -89,6 +115,7 @@ def main(argv=None) -> int:
                     if code != 0:
                         raise RuntimeError(out)
                     doctor_s.append(time.monotonic() - t1)
+                health = health_ms(w)
                 for mode in ("off", "unchanged", "changed"):
                     hook[mode] = make_env_ms(w, mode)
             w.remove()
@@ -127,6 +154,12 @@ def main(argv=None) -> int:
         "`docker exec WORKER doctor`, all nine checks (three SSH logins, one database "
         "query, a registry ping, an `icegridadmin node ping`): "
         + ", ".join(f"{s:.1f}" for s in doctor_s) + f" s (median {med(doctor_s):.1f} s).",
+        "",
+        "## HEALTHCHECK",
+        "",
+        "`biomero-worker health` (the image's HEALTHCHECK, every 10 s) on the registered "
+        f"worker, 10 runs from inside: median {health[0]:.0f} ms wall, {health[1]:.0f} ms "
+        "CPU per run.",
         "",
         "## Script launch: what the script_env hook adds",
         "",
