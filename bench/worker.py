@@ -50,15 +50,21 @@ print("MEDIAN_MS=%.2f" % (1000 * out[len(out) // 2]))
 """
 
 
+def reported(code: int, out: str, key: str) -> str:
+    """The value a timer run in the worker printed as KEY=value; its whole output
+    as the error when it failed or printed none."""
+    line = [ln for ln in out.splitlines() if ln.startswith(f"{key}=")]
+    if code != 0 or not line:
+        raise RuntimeError(out)
+    return line[0].split("=", 1)[1]
+
+
 def make_env_ms(worker, mode: str, n: int = 30) -> float:
     env = {"BIOMERO_SCRIPT_ENV_HOOK": "0"} if mode == "off" else {}
     run = f'cd "$OMERODIR" && python -c "$T" {n} {mode} {RUNTIME_OVERRIDES}'
     code, out = worker.exec(["bash", "-c", run],
                             env={"T": MAKE_ENV_TIMER, **env})
-    line = [ln for ln in out.splitlines() if ln.startswith("MEDIAN_MS=")]
-    if code != 0 or not line:
-        raise RuntimeError(out)
-    return float(line[0].split("=")[1])
+    return float(reported(code, out, "MEDIAN_MS"))
 
 
 HEALTH_TIMER = """
@@ -80,10 +86,7 @@ def health_ms(worker, runs: int = 10) -> tuple[float, float]:
     """The image's HEALTHCHECK command on a registered worker, run from inside:
     (median wall ms, CPU ms per run)."""
     code, out = worker.exec(["python", "-c", HEALTH_TIMER, str(runs)])
-    line = [ln for ln in out.splitlines() if ln.startswith("HEALTH_MS=")]
-    if code != 0 or not line:
-        raise RuntimeError(out)
-    wall, cpu = line[0].split("=")[1].split()
+    wall, cpu = reported(code, out, "HEALTH_MS").split()
     return float(wall), float(cpu)
 
 
