@@ -77,12 +77,10 @@ def worker_admin(base: type) -> type:
     """BASE (omero-py's AdminControl) with the worker's ``diagnostics``."""
     if getattr(base, MARKER, False):
         return base
-    from omero.plugins.prefs import with_config
 
-    @with_config
-    def diagnostics(self, args, config):
+    def diagnostics(self, args):
         """Run a set of checks on this worker node (versions, node, master)"""
-        report(self, config)
+        report(self)
 
     return type(base.__name__, (base,), {"diagnostics": diagnostics, MARKER: True,
                                          "__module__": base.__module__,
@@ -155,34 +153,57 @@ def lines(config_map: dict, environ=None, check=None) -> list[tuple[str, str, st
     try:
         master, port = node.registry(environ)
         rows.append(("Node", "master", f"{master}:{port} (CONFIG_omero_master_host)"))
-    except node.NodeConfigError as exc:
+    except node.NodeConfigError as exc:  # then nothing to ask about registration
         rows.append(("Node", "master", f"no answer: {exc}; run `doctor`"))
+        master = None
     doctor = Doctor(timeout=CHECK_TIMEOUT, environ=environ)
-    for check, item in (("registry", "registry"), ("node", "registered")):
+    for check, item in (("registry", "registry"), ("node", "registered")) if master else ():
         result = doctor.run(check)
         detail = result.detail.splitlines()[0] if result.detail else ""
-        if result.status == "SKIP":
-            detail = f"no answer: {detail}; run `doctor`"
-        rows.append(("Node", item, f"{result.status} {detail}"))
+        rows.append(("Node", item, f"no answer: {detail}; run `doctor`"
+                     if result.status == "SKIP" else f"{result.status} {detail}"))
     rows.append(("Upgrade", "check", upgrade_line(config_map, check)))
     return rows
 
 
-def report(control, config) -> None:
+def omero_properties(environ=None) -> dict:
+    """OMERO's configuration (etc/grid/config.xml), read-only; {} when there is none
+    (start-up step 50 writes it only when CONFIG_* variables are set). omero-py's
+    admin control would die here, where it cannot create that file's directory."""
+    from omero.config import ConfigXml
+
+    from . import layout
+
+    xml = layout.omerodir(environ) / "etc" / "grid" / "config.xml"
+    if not xml.is_file():
+        return {}
+    config = ConfigXml(str(xml), exclusive=False, read_only=True)
+    try:
+        return config.as_map()
+    finally:
+        config.close()
+
+
+def report(control) -> None:
     """Print the worker's diagnostics through CONTROL's output (as OMERO's does)."""
     ctx = control.ctx
     ctx.out("\n%s\n%s\n%s\n" % ("=" * 80, BANNER, "=" * 80))
     try:
-        config_map = config.as_map()
+        config_map = omero_properties()
     except Exception as exc:  # a report line, not a traceback
         config_map = {}
-        ctx.out(f"Config:     cannot read OMERO's configuration ({type(exc).__name__})")
+        ctx.out(f"Config:     cannot read OMERO's configuration ({type(exc).__name__}); "
+                "run `doctor`")
     check = None
-    if (config_map.get(UPGRADE_PROPERTY) or "").strip():  # a deployer asked for it
+    url = (config_map.get(UPGRADE_PROPERTY) or "").strip()
+    if url:  # a deployer asked for it
         import logging
 
+        from omero.util.upgrade_check import UpgradeCheck
+
         logging.basicConfig()  # as OMERO's report: the check logs what went wrong
-        check = control.run_upgrade_check(config, "diagnostics")
+        check = UpgradeCheck("diagnostics", url=url)
+        check.run()
     for category, item, answer in lines(config_map, check=check):
         ctx.out(f"{category + ':':<12}{item:<30} {answer}")
     ctx.out("\nThe worker's full check (config, SSH keys, Slurm, database, node): doctor")
@@ -214,8 +235,12 @@ def contract_problems() -> list[str]:
             problems.append("DiagnosticsControl no longer adds the diagnostics command")
     except (OSError, TypeError):
         problems.append("cannot read omero.cli's source")
-    if not callable(getattr(prefs, "with_config", None)):
-        problems.append("omero.plugins.prefs.with_config is gone")
+    from omero.config import ConfigXml
+
+    params = inspect.signature(ConfigXml.__init__).parameters
+    if not {"exclusive", "read_only"} <= set(params) or not callable(
+            getattr(ConfigXml, "as_map", None)):
+        problems.append("ConfigXml(filename, exclusive=, read_only=).as_map() changed")
     init = getattr(upgrade_check.UpgradeCheck.__init__, "__wrapped__",
                    upgrade_check.UpgradeCheck.__init__)
     url = inspect.signature(init).parameters.get("url")
