@@ -61,10 +61,13 @@ slurmClient.workflowTracker.pull_and_process(
     leader_name=WorkflowTracker.__name__, start=1
 )
 """
-# WorkflowTracker is the leader (an eventsourcing Application): pulling is what its
-# followers, biomero's views, do.
-PULL_INSTEAD = PULL.replace("slurmClient.workflowTracker.pull_and_process",
-                            "slurmClient.workflowAnalytics.pull_and_process")
+# WorkflowTracker is the leader (an eventsourcing Application): it has no
+# pull_and_process. Its followers (biomero's views) have, but one asked to start at 1
+# fails on the events it has already processed (IntegrityError). Processing from the
+# start is what biomero's reset does: drop the views, replay every event into them.
+PULL_INSTEAD = """\
+slurmClient.initialize_analytics_system(reset_tables=True)
+"""
 FIRST_PAGE = """\
 # Read the first page of notifications
 slurmClient.workflowTracker.notification_log.select(start=1, limit=10)
@@ -106,19 +109,19 @@ def test_ssh_localslurm_reaches_the_cluster(site):
     """What an admin types after `ssh localslurm`, given as its input."""
     code, out = site.exec(["bash", "-c", f"printf 'sinfo --version\\nexit\\n' | {SSH}"])
     assert code == 0, out
-    assert re.search(r"^slurm \d+\.\d+", out, re.M), out
+    assert re.search(r"^slurm(-wlm)? \d+\.\d+", out, re.M), out
 
 
 def test_slurm_client_from_config_validates(site):
     code, out = site.exec(["bash", "-c", VALIDATE])
     assert code == 0, out
-    assert out.strip().splitlines()[-1] == "True", out
+    assert re.search(r"^True$", out, re.M), out  # (biomero's warnings go to stderr)
 
 
 def test_analytics_system_initialises(site, postgres):
     code, out = python(site, ANALYTICS_DIRECT_INSTEAD)
     assert code == 0, out
-    assert out.strip().splitlines()[-1] == "Analytics system initialized", out
+    assert re.search(r"^Analytics system initialized$", out, re.M), out
     # initialize_analytics_system(True) dropped and made biomero's view tables again
     for table in ("biomero_workflow_progress_view", "biomero_job_progress_view",
                   "biomero_task_execution", "biomero_job_view"):
@@ -167,11 +170,18 @@ def test_pull_and_process_as_written_names_its_mistake(site, workflow):
     assert code != 0 and "'WorkflowTracker' object has no attribute 'pull_and_process'" in out, out
 
 
-def test_pull_and_process_on_a_view_processes_the_events(site, workflow, postgres):
+def test_events_are_processed_again_from_the_start(site, workflow, postgres):
+    tasks = e2e.workflow_tasks(postgres, workflow.wf_id)
+    with postgres.connect() as conn:  # what the views knew of the run is lost
+        conn.execute("DELETE FROM biomero_task_execution WHERE task_id::text = ANY(%s)",
+                     [list(tasks)])
+    assert [r for r in e2e.view_rows(postgres, "biomero_task_execution")
+            if str(r["task_id"]) in tasks] == []
     code, out = python(site, python_session(FROM_CONFIG, PULL_INSTEAD))
     assert code == 0 and TRACEBACK not in out, out
-    rows = e2e.view_rows(postgres, "biomero_task_execution")
-    assert {r["task_name"] for r in rows} >= {e2e.WORKFLOW, "CONVERT_ZARR_TO_TIFF"}, rows
+    rows = [r for r in e2e.view_rows(postgres, "biomero_task_execution")
+            if str(r["task_id"]) in tasks]
+    assert sorted(r["task_name"] for r in rows) == sorted(tasks.values()), rows
 
 
 def test_an_aggregate_is_loaded_by_its_id(site, workflow):
