@@ -262,3 +262,19 @@ def test_diagnostics_makes_no_outbound_call_unless_asked(worker_image):
     assert re.search(rf"^Upgrade:\s+check\s+check failed: \w+ \(asked {re.escape(url)}",
                      asked, re.M), asked
     assert TRACEBACK not in asked, asked
+
+
+def test_checkupgrade_calls_nobody_unless_asked(worker_image):
+    """OMERO's other entry to the check, `omero admin checkupgrade` (exit 2: the check
+    failed), with the worker's hook and without it (omero-py as shipped)."""
+    def checkupgrade(*env: str):
+        args = ["run", "--rm", "--network", "none", "-e", "CONFIG_omero_master_host=master"]
+        for e in env:
+            args += ["-e", e]
+        return docker(*args, worker_image, "bash", "-c", "omero admin checkupgrade 2>&1",
+                      check=False, timeout=180)
+
+    off = checkupgrade()
+    assert off.returncode == 0 and not UPGRADE_CALL.search(off.stdout), off.stdout
+    shipped = checkupgrade("BIOMERO_SCRIPT_ENV_HOOK=0")
+    assert shipped.returncode == 2 and "upgrade.openmicroscopy" in shipped.stdout, shipped.stdout
