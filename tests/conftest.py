@@ -19,6 +19,7 @@ pytest_plugins = [
 LONGEST_FIRST = (
     "tests/image/test_build_script.py",
     "tests/workflow/test_workflow.py",
+    "tests/workflow/test_manual.py",
     "tests/worker/test_grid_node.py",
     "tests/worker/test_worker.py",
     "tests/deploy/test_compose.py",

@@ -8,6 +8,10 @@ runs and, once one is imported, applies the worker's guarded wrapping of it:
                      var/log/scripts.log (script_output)
   fabric.connection  Connection's SSH client: host keys checked against a mounted
                      known_hosts (ssh_host_keys)
+  omero.cli          CLI.register_only: `omero admin diagnostics` reports this
+                     worker node (omero_cli)
+  omero.util.upgrade_check  UpgradeCheck: off unless omero.upgrades.url is set
+                     (omero_cli)
 
 In a script, ``BIOMERO_SCRIPT_LOG_LEVEL`` (set by script_env from the worker's
 ``CONFIG_omero_logging_level``) drops every log record below that level, whatever
@@ -27,6 +31,8 @@ TARGETS = {
     "omero.processor": [("biomero_worker.script_env", "ProcessI.make_env"),
                         ("biomero_worker.script_output", "ProcessI.activate")],
     "fabric.connection": [("biomero_worker.ssh_host_keys", "Connection's host key policy")],
+    "omero.cli": [("biomero_worker.omero_cli", "CLI.register_only (admin diagnostics)")],
+    "omero.util.upgrade_check": [("biomero_worker.omero_cli", "UpgradeCheck's default URL")],
 }
 LOG_LEVEL_VAR = "BIOMERO_SCRIPT_LOG_LEVEL"
 
