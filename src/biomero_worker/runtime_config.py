@@ -105,8 +105,8 @@ class Merge:
 
 
 def merge_worker(environ=None) -> Merge:
-    """Merge the present layers; the web admin's file contributes only its edits
-    (webadmin). Raises config_merge.ConfigError."""
+    """Merge the present layers; the web admin's file contributes only its edits and
+    deletions (webadmin). Raises config_merge.ConfigError."""
     from config_merge import merge_parsed, read_layers
 
     from . import webadmin
@@ -121,8 +121,11 @@ def merge_worker(environ=None) -> Merge:
     state = webadmin.read_state(layout.webadmin_state_path(environ))
     edits, verdicts = webadmin.select_edits(admin_file, lower_result, state)
     path = str(admin[0].path)
-    return Merge(merge_parsed(lower + [edits], strict=strict(environ)), verdicts,
-                 webadmin.describe(verdicts, lower_result, path),
+    result = merge_parsed(lower + [edits], strict=strict(environ))
+    webadmin.annotate(result, verdicts, admin_file.path)
+    return Merge(result, verdicts,
+                 webadmin.describe(verdicts, lower_result, path,
+                                   str(layout.webadmin_state_path(environ))),
                  webadmin.tombstone_warnings(verdicts, path))
 
 

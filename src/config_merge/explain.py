@@ -19,8 +19,10 @@ def select(result: MergeResult, target: str | None) -> tuple[list[str], list[tup
         return list(prov.sections), keys
     if target in prov.sections:
         return [target], [k for k in keys if k[0] == namespace.of(target)]
+    known = set(prov.sections) | {namespace.of(s) for s in prov.sections}
+    known |= {m for s in known for m in namespace.members(s)}
     section, dot, key = target.rpartition(".")
-    while dot and section not in prov.sections:
+    while dot and section not in known:
         section, dot, rest = section.rpartition(".")
         key = f"{rest}.{key}"
     wanted = (namespace.of(section), key.lower())
@@ -49,7 +51,8 @@ def _explain_key(result: MergeResult, section: str, name: str) -> list[str]:
     events = result.provenance.keys[(section, name)]
     shared = len({e.section for e in events}) > 1  # name the sections when they differ
     last = next((e.section for e in reversed(events) if e.section), section)
-    head = f"[{last}] {name}  (deleted)"
+    gone = "deleted" if any(e.action == "delete" for e in events) else "not set"
+    head = f"[{last}] {name}  ({gone})"
     for held in reversed(namespace.members(section)):  # the section biomero reads last wins
         item = doc.index[held].index.get(name) if held in doc.index else None
         if item is not None:
@@ -59,7 +62,7 @@ def _explain_key(result: MergeResult, section: str, name: str) -> list[str]:
 
 
 def _event_line(event, shared: bool = False) -> str:
-    where = f"{event.file}:{event.line}"
+    where = f"{event.file}:{event.line}" if event.line else event.file
     if shared and event.section:
         where += f"  [{event.section}]"
     if event.action == "delete":
