@@ -55,7 +55,7 @@ from . import layout
 
 PAGE_SECTIONS = {"changelog"}
 DELETED = "deleted in the web admin's file (the page no longer writes it)"
-COPY = "the page's copy of a value shown to it: ignored"
+COPY = "the page's copy of what it showed, not an edit"
 WILDCARDS = set("*?[")  # a key named so cannot become a tombstone of its own
 
 

@@ -50,7 +50,8 @@ def _explain_key(result: MergeResult, section: str, name: str) -> list[str]:
     doc = result.document
     events = result.provenance.keys[(section, name)]
     shared = len({e.section for e in events}) > 1  # name the sections when they differ
-    last = next((e.section for e in reversed(events) if e.section), section)
+    last = next((e.section for e in reversed(events) if e.section and e.action != "ignored"),
+                section)
     gone = "deleted" if any(e.action == "delete" for e in events) else "not set"
     head = f"[{last}] {name}  ({gone})"
     for held in reversed(namespace.members(section)):  # the section biomero reads last wins
