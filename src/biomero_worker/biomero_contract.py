@@ -62,7 +62,8 @@ class Reads:
         return {"biomero_version": self.version, "keys": self.keys,
                 "booleans": self.booleans, "integers": self.integers,
                 "whole_sections": self.whole_sections,
-                "constructor_args": self.constructor_args}
+                "constructor_args": self.constructor_args,
+                "workflow_sections": self.workflow_sections}
 
 
 @contextlib.contextmanager
