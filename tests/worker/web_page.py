@@ -67,7 +67,8 @@ class WebPage:
         self.version = version
         c = stack.container(image, name=f"omeroweb-{uuid.uuid4().hex[:6]}",
                             aliases=["omeroweb"], service="web")
-        c.with_kwargs(entrypoint=["sleep", "infinity"])
+        # with_kwargs replaces what stack.container set: the host name again
+        c.with_kwargs(hostname="omeroweb", entrypoint=["sleep", "infinity"])
         c.with_env("PYTHONPATH", SITE)
         c.with_env(layout.CONFIG_FILE_VAR, authoritative or "")  # "" = layered mode
         c.with_volume_mapping(str(install(version)), SITE, "ro")
