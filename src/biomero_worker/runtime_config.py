@@ -95,6 +95,11 @@ def legacy_conflicts(result, legacy: Path) -> list[str]:
     return problems
 
 
+# The layers that are biomero's own default paths: it would read them raw without
+# BIOMERO_SLURM_CONFIG_FILE, so nothing they set may be deleted (legacy_conflicts).
+RAW_READ = ("ETC", "LEGACY")
+
+
 @dataclass
 class Merge:
     """A merge of the worker's layers, with what became of the web admin's file."""
@@ -119,7 +124,8 @@ def merge_worker(environ=None) -> Merge:
     lower, admin_file = parsed[:-1], parsed[-1]
     lower_result = merge_parsed(lower)
     state = webadmin.read_state(layout.webadmin_state_path(environ))
-    edits, verdicts = webadmin.select_edits(admin_file, lower_result, state)
+    read_raw = tuple(str(layout.layer_path(role, environ)) for role in RAW_READ)
+    edits, verdicts = webadmin.select_edits(admin_file, lower_result, state, read_raw)
     path = str(admin[0].path)
     result = merge_parsed(lower + [edits], strict=strict(environ))
     webadmin.annotate(result, verdicts, admin_file.path)
@@ -145,7 +151,7 @@ def merge_and_check(environ=None):
         return None, [str(d) for d in exc.diagnostics], []
     errors, warnings = check(merged.result)
     errors = [str(d) for d in errors]
-    for role in ("ETC", "LEGACY"):
+    for role in RAW_READ:
         default_file = layout.layer_path(role, environ)
         if default_file.is_file():
             errors += legacy_conflicts(merged.result, default_file)

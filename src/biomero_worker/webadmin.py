@@ -64,6 +64,7 @@ class Verdicts:
     edits: list[tuple[str, str, int]] = field(default_factory=list)  # (section, key, line)
     ignored: list[tuple[str, str, int, str | None]] = field(default_factory=list)
     deletions: list[tuple[str, str]] = field(default_factory=list)  # (section, key)
+    kept: list[tuple[str, str, str]] = field(default_factory=list)  # undeletable: FILE:LINE
     tombstones: list[tuple[str, str, int]] = field(default_factory=list)
     seen: dict[str, str | None] = field(default_factory=dict)  # "SECTION\0key" -> value
     had_state: bool = True
@@ -82,6 +83,8 @@ def _id(section: str, key: str) -> str:
 def _ids(values) -> list[str]:
     """Identities as recorded, in today's form (a record made before the workflow
     sections shared their keys names [MODELS])."""
+    if not isinstance(values, (list, dict)):  # a damaged record: no identities
+        return []
     return [_id(*i.split("\0", 1)) for i in values if isinstance(i, str) and "\0" in i]
 
 
@@ -117,9 +120,11 @@ def history_values(lower: MergeResult, section: str, key: str) -> set[str | None
     return {e.value for e in lower.provenance.history(section, key) if e.action != "delete"}
 
 
-def select_edits(admin: LayerFile, lower: MergeResult, state: dict | None
-                 ) -> tuple[LayerFile, Verdicts]:
-    """The admin's file reduced to the admin's edits and deletions (and its tombstones)."""
+def select_edits(admin: LayerFile, lower: MergeResult, state: dict | None,
+                 read_raw: tuple[str, ...] = ()) -> tuple[LayerFile, Verdicts]:
+    """The admin's file reduced to the admin's edits and deletions (and its tombstones).
+    READ_RAW: files biomero would also read directly (runtime_config.legacy_conflicts):
+    a deletion of what one of them sets is not applied, but named (a warning)."""
     verdicts = Verdicts(had_state=state is not None)
     seen = (state or {}).get("seen", {})
     were_edits = set((state or {}).get("edits", []))
@@ -147,11 +152,11 @@ def select_edits(admin: LayerFile, lower: MergeResult, state: dict | None
         if kept:
             blocks.append(dataclasses.replace(block, entries=kept))
     if state is not None and any(b.name in PAGE_SECTIONS for b in admin.sections):
-        blocks += _deletions(admin.path, lower, state, verdicts)
+        blocks += _deletions(lower, state, verdicts, read_raw)
     return dataclasses.replace(admin, sections=blocks), verdicts
 
 
-def _deletions(path: str, lower: MergeResult, state: dict, verdicts: Verdicts
+def _deletions(lower: MergeResult, state: dict, verdicts: Verdicts, read_raw
                ) -> list[SectionBlock]:
     """Tombstones for what the page wrote before (or deleted before) and no longer
     writes, where the other layers still hold it."""
@@ -161,6 +166,11 @@ def _deletions(path: str, lower: MergeResult, state: dict, verdicts: Verdicts
         section, key = ident.split("\0", 1)
         if WILDCARDS & set(key) or not lower_value(lower, section, key)[0]:
             continue  # nothing beneath to delete (the admin's own key, now gone)
+        raw = [e for e in lower.provenance.history(section, key)
+               if e.file in read_raw and e.action != "delete"]
+        if raw:
+            verdicts.kept.append((section, key, f"{raw[-1].file}:{raw[-1].line}"))
+            continue
         verdicts.deletions.append((section, key))
         by_section.setdefault(section, []).append(
             Entry(key, key, None, 0, [], [], tombstone=True))
@@ -222,7 +232,12 @@ def describe(verdicts: Verdicts, lower: MergeResult, path: str, state_path: str)
 
 
 def tombstone_warnings(verdicts: Verdicts, path: str) -> list[str]:
-    return [f"{path}:{line}: {section}{'.' + key if key else ''}: warning: a tombstone in the "
+    kept = [f"{path}: {section}.{key}: warning: deleted in the web admin's file, but not "
+            f"deleted here: {where} sets it, and biomero would also read that file directly "
+            "and bring it back; remove it there, or move that file into the runtime "
+            f"overrides directory ({layout.LAYER_DEFAULTS['RUNTIME_OVERRIDES']})"
+            for section, key, where in verdicts.kept]
+    return kept + [f"{path}:{line}: {section}{'.' + key if key else ''}: warning: a tombstone in the "
             "web admin's file: it applies, but OMERO.biomero's admin page cannot read such "
             "lines, so every later save from the page fails; put deletions in a site layer "
             f"({layout.LAYER_DEFAULTS['RUNTIME_OVERRIDES']}) instead"

@@ -232,3 +232,31 @@ def test_a_record_from_before_the_shared_namespace_still_reads(site):
     out = refresh_ok()
     assert effective()["WORKFLOWS"]["cellpose_job_mem"] == "9GB"
     assert not any("no record" in n for n in out.notes), out.notes
+
+
+@pytest.mark.parametrize("record", ["not json", '{"seen": 3}', '{"seen": {}, "edits": 5, "deleted": null}'])
+def test_a_damaged_record_is_no_record(site, record):
+    refresh_ok()
+    site["WEBADMIN"].write_text("[SSH]\nhost = localslurm\n[changelog]\n")
+    layout.webadmin_state_path().write_text(record)
+    out = refresh_ok()
+    assert effective()["SSH"]["host"] == "site-cluster"
+    assert any("no record" in n for n in out.notes) == (record != '{"seen": {}, "edits": 5, "deleted": null}')
+
+
+def test_a_deletion_of_what_a_file_biomero_reads_raw_sets_is_named_not_applied(site):
+    """/etc/slurm-config.ini is one of biomero's default paths: a tombstone against it
+    is refused (runtime_config.legacy_conflicts); the admin's deletion of what it sets
+    is kept out, with a warning naming the file, and the page's other saves still apply."""
+    site["ETC"].parent.mkdir()
+    site["ETC"].write_text("[SLURM]\nslurm_data_path = /etc-data\n")
+    refresh_ok()
+    page.save([site["MERGED"]], site["WEBADMIN"], {})
+    refresh_ok()
+    page.save([site["MERGED"]], site["WEBADMIN"], {"SSH": {"host": "elsewhere"}},
+              removed={"SLURM": ["slurm_data_path"]})
+    out = refresh_ok()
+    got = effective()
+    assert got["SLURM"]["slurm_data_path"] == "/etc-data" and got["SSH"]["host"] == "elsewhere"
+    assert any(f"{site['ETC']}:2 sets it" in w and "SLURM.slurm_data_path" in w
+               for w in out.warnings), out.warnings
