@@ -87,7 +87,8 @@ def legacy_conflicts(result, legacy: Path) -> list[str]:
             for later in events[i + 1:]:
                 if later.action == "delete" and later.file != legacy_s:
                     problems.append(
-                        f"{legacy_s}:{ev.line}: {ev.section or section}.{key}: defined here but deleted by "
+                        f"{legacy_s}:{ev.line}: {ev.section or section}.{key}: "
+                        f"defined here but deleted by "
                         f"{later.file}:{later.line} ({later.via or '!' + key}); biomero also reads "
                         f"{legacy_s} directly and would bring it back: remove it from that file "
                         f"or move that file into the runtime overrides directory")

@@ -237,8 +237,9 @@ def tombstone_warnings(verdicts: Verdicts, path: str) -> list[str]:
             "and bring it back; remove it there, or move that file into the runtime "
             f"overrides directory ({layout.LAYER_DEFAULTS['RUNTIME_OVERRIDES']})"
             for section, key, where in verdicts.kept]
-    return kept + [f"{path}:{line}: {section}{'.' + key if key else ''}: warning: a tombstone in the "
-            "web admin's file: it applies, but OMERO.biomero's admin page cannot read such "
-            "lines, so every later save from the page fails; put deletions in a site layer "
-            f"({layout.LAYER_DEFAULTS['RUNTIME_OVERRIDES']}) instead"
-            for section, key, line in verdicts.tombstones]
+    return kept + [
+        f"{path}:{line}: {section}{'.' + key if key else ''}: warning: a tombstone in the "
+        "web admin's file: it applies, but OMERO.biomero's admin page cannot read such "
+        "lines, so every later save from the page fails; put deletions in a site layer "
+        f"({layout.LAYER_DEFAULTS['RUNTIME_OVERRIDES']}) instead"
+        for section, key, line in verdicts.tombstones]
