@@ -5,6 +5,9 @@ venv), never re-derived by hand.
   and the sections it reads whole (workflows, converters, sbatch options): recorded
   by running ``from_config`` on a parser that notes what it is asked, with the
   constructor replaced by a recorder, so nothing connects or fetches.
+* ``workflow_sections()``: the sections biomero folds into one set of workflows, in
+  the order it reads them (on a key in both, the last one's value wins): asked by
+  putting a probe key in each section read whole and seeing which arrive as workflows.
 * ``builds_client(path)``: whether biomero can build its client from a file, and
   the error when it cannot: ``from_config`` with only the network left out (the
   descriptor fetch), but with the repository check biomero makes before fetching
@@ -53,12 +56,14 @@ class Reads:
     integers: list[str] = field(default_factory=list)  # SECTION.key biomero turns into int
     whole_sections: list[str] = field(default_factory=list)
     constructor_args: list[str] = field(default_factory=list)
+    workflow_sections: list[str] = field(default_factory=list)  # read order: last wins
 
     def as_dict(self) -> dict:
         return {"biomero_version": self.version, "keys": self.keys,
                 "booleans": self.booleans, "integers": self.integers,
                 "whole_sections": self.whole_sections,
-                "constructor_args": self.constructor_args}
+                "constructor_args": self.constructor_args,
+                "workflow_sections": self.workflow_sections}
 
 
 @contextlib.contextmanager
@@ -119,7 +124,23 @@ def reads() -> Reads:
                  integers=sorted(f"{s}.{k}" for s, k in asked
                                  if type(typed.get(k)) is int and typed[k] == 7),
                  whole_sections=sorted(parser.whole),
-                 constructor_args=sorted(captured))
+                 constructor_args=sorted(captured),
+                 workflow_sections=workflow_sections(sorted(parser.whole)))
+
+
+def workflow_sections(whole: list[str]) -> list[str]:
+    """The sections of WHOLE whose keys biomero takes as workflows, in the order it
+    reads them: each holds a key of its own and a key all of them share, each set to
+    the section's name; the shared key's value tells which section biomero read last."""
+    probe = {}
+    for section in whole:
+        probe[(section, f"zzprobe{section.lower()}_repo")] = section
+        probe[(section, "zzprobeshared_repo")] = section
+    _, captured = _run_from_config(probe)
+    repos = captured.get("slurm_model_repos") or {}
+    found = [s for s in whole if f"zzprobe{s.lower()}" in repos]
+    last = repos.get("zzprobeshared")
+    return [s for s in found if s != last] + ([last] if last in found else [])
 
 
 def builds_client(path: str) -> str | None:

@@ -87,12 +87,18 @@ def legacy_conflicts(result, legacy: Path) -> list[str]:
             for later in events[i + 1:]:
                 if later.action == "delete" and later.file != legacy_s:
                     problems.append(
-                        f"{legacy_s}:{ev.line}: {section}.{key}: defined here but deleted by "
+                        f"{legacy_s}:{ev.line}: {ev.section or section}.{key}: "
+                        f"defined here but deleted by "
                         f"{later.file}:{later.line} ({later.via or '!' + key}); biomero also reads "
                         f"{legacy_s} directly and would bring it back: remove it from that file "
                         f"or move that file into the runtime overrides directory")
                     break
     return problems
+
+
+# The layers that are biomero's own default paths: it would read them raw without
+# BIOMERO_SLURM_CONFIG_FILE, so nothing they set may be deleted (legacy_conflicts).
+RAW_READ = ("ETC", "LEGACY")
 
 
 @dataclass
@@ -105,8 +111,8 @@ class Merge:
 
 
 def merge_worker(environ=None) -> Merge:
-    """Merge the present layers; the web admin's file contributes only its edits
-    (webadmin). Raises config_merge.ConfigError."""
+    """Merge the present layers; the web admin's file contributes only its edits and
+    deletions (webadmin). Raises config_merge.ConfigError."""
     from config_merge import merge_parsed, read_layers
 
     from . import webadmin
@@ -119,10 +125,14 @@ def merge_worker(environ=None) -> Merge:
     lower, admin_file = parsed[:-1], parsed[-1]
     lower_result = merge_parsed(lower)
     state = webadmin.read_state(layout.webadmin_state_path(environ))
-    edits, verdicts = webadmin.select_edits(admin_file, lower_result, state)
+    read_raw = tuple(str(layout.layer_path(role, environ)) for role in RAW_READ)
+    edits, verdicts = webadmin.select_edits(admin_file, lower_result, state, read_raw)
     path = str(admin[0].path)
-    return Merge(merge_parsed(lower + [edits], strict=strict(environ)), verdicts,
-                 webadmin.describe(verdicts, lower_result, path),
+    result = merge_parsed(lower + [edits], strict=strict(environ))
+    webadmin.annotate(result, verdicts, admin_file.path)
+    return Merge(result, verdicts,
+                 webadmin.describe(verdicts, lower_result, path,
+                                   str(layout.webadmin_state_path(environ))),
                  webadmin.tombstone_warnings(verdicts, path))
 
 
@@ -142,7 +152,7 @@ def merge_and_check(environ=None):
         return None, [str(d) for d in exc.diagnostics], []
     errors, warnings = check(merged.result)
     errors = [str(d) for d in errors]
-    for role in ("ETC", "LEGACY"):
+    for role in RAW_READ:
         default_file = layout.layer_path(role, environ)
         if default_file.is_file():
             errors += legacy_conflicts(merged.result, default_file)

@@ -40,6 +40,7 @@ exit 0 ok, 1 invalid input or failed validation, 2 usage error.
 
 from .diagnostics import ConfigError, Diagnostic
 from .explain import explain
+from . import namespace
 from .merge import MergeResult, merge_layers, merge_parsed, read_layers
 from .output import write_atomic
 from .provenance import Event, Provenance
@@ -54,6 +55,7 @@ __all__ = [
     "Provenance",
     "explain",
     "merge_layers",
+    "namespace",
     "merge_parsed",
     "read_layers",
     "parse_text",

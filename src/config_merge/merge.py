@@ -4,7 +4,9 @@ Rules (see the package docstring): later layers override keys in place; new keys
 to the end of their section and new sections to the end of the file, in each layer's
 own order; keys compare case-insensitively, section names case-sensitively;
 `!KEY`, `!PATTERN` and `[!SECTION]` delete; a tombstone that deletes nothing is a
-warning, or an error when strict.
+warning, or an error when strict. A key tombstone in a workflow section deletes from
+every workflow section (``namespace``: biomero reads ``[MODELS]`` and ``[WORKFLOWS]``
+as one); a section tombstone deletes that section alone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import translate
 from pathlib import Path
 
+from . import namespace
 from .diagnostics import ConfigError, Diagnostic
 from .document import Document, Item
 from .layers import expand_layers
@@ -108,7 +111,7 @@ class _Merger:
             existed = section is not None
             for entry in block.entries:
                 if entry.tombstone:
-                    self.delete_keys(layer.path, block.name, section, entry)
+                    self.delete_keys(layer.path, block.name, entry)
                     continue
                 if section is None:
                     section = self.create_section(layer.path, block)
@@ -141,21 +144,21 @@ class _Merger:
         for item in section.live_items():
             self.prov.key(block.name, item.name, Event("delete", path, block.line, via=via))
 
-    def delete_keys(self, path, section_name, section, entry):
+    def delete_keys(self, path, section_name, entry):
         via = f"!{entry.key}"
-        if section is None:
-            names = []
-        elif entry.is_pattern:
-            # fnmatchcase() per key is 3x slower than one compiled regex per pattern.
-            match = re.compile(translate(entry.name)).match
-            names = [name for name in section.index if match(name)]
-        else:
-            names = [entry.name] if entry.name in section.index else []
-        if not names:
+        # fnmatchcase() per key is 3x slower than one compiled regex per pattern.
+        match = re.compile(translate(entry.name)).match if entry.is_pattern else None
+        found = False
+        present = [s for s in namespace.members(section_name) if s in self.doc.index]
+        for name_of_section in present:
+            section = self.doc.index[name_of_section]
+            names = ([name for name in section.index if match(name)] if match
+                     else [entry.name] if entry.name in section.index else [])
+            for name in names:
+                found = True
+                section.remove(name)
+                self.prov.key(name_of_section, name, Event("delete", path, entry.line, via=via))
+        if not found:
             what = "matches no key" if entry.is_pattern else "deletes nothing: no such key"
-            where = "" if section is not None else f" (no section [{section_name}])"
+            where = "" if present else f" (no section [{section_name}])"
             self.warn(path, entry.line, f"tombstone {via} {what}{where}", section_name, entry.key)
-            return
-        for name in names:
-            section.remove(name)
-            self.prov.key(section_name, name, Event("delete", path, entry.line, via=via))

@@ -68,6 +68,13 @@ def test_omerodir_has_etc_and_writable_var(config, worker_exec):
     assert proc.returncode != 0
 
 
+def test_the_state_directory_is_the_images_one_volume(config, worker_exec):
+    """The worker's record of the web admin's saves outlives a recreated container
+    (Compose carries a VOLUME over); a new volume starts with the baked merge."""
+    assert config["Volumes"] == {str(layout.STATE_DIR): {}}
+    worker_exec("test", "-s", str(layout.MERGED_DEFAULT))  # raises on a non-zero exit
+
+
 def test_python_is_the_venv_and_debian(worker_exec):
     out = worker_exec("python", "-c", "import sys; print(sys.prefix, sys.version_info[:2])").stdout
     assert out.split()[0] == VENV

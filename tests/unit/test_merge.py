@@ -206,3 +206,35 @@ def test_configmap_style_directory_uses_the_linked_ini_files(write, tmp_path):
     (tmp_path / "cm" / "..data").symlink_to("..2026_01_01")
     (tmp_path / "cm" / "10-site.ini").symlink_to("..data/10-site.ini")
     assert merge_layers([tmp_path / "cm"]).to_dict() == {"S": {"k": "site"}}
+
+
+def test_workflow_sections_are_one_namespace_as_biomero_reads_them(write):
+    """biomero reads [MODELS] and [WORKFLOWS] as one set (biomero_reads.json, asked of
+    biomero): a key tombstone in either deletes from both; a section tombstone
+    deletes its own section only; one history per key, naming each event's section."""
+    from config_merge import explain, namespace
+
+    assert namespace.shared() == ("MODELS", "WORKFLOWS")
+    result = merged(write, "[MODELS]\nsd = a\nsd_repo = r1\ncp = c\n",
+                    "[WORKFLOWS]\nsd_repo = r2\nsd5 = b\n", "[MODELS]\n!sd*\n")
+    assert result.to_dict() == {"MODELS": {"cp": "c"}, "WORKFLOWS": {}}
+    assert result.warnings == []
+    history = [(e.action, e.section) for e in result.provenance.history("MODELS", "sd_repo")]
+    assert history == [("set", "MODELS"), ("set", "WORKFLOWS"), ("delete", "MODELS"),
+                       ("delete", "WORKFLOWS")]
+    assert explain(result, "WORKFLOWS.sd_repo") == explain(result, "MODELS.sd_repo")
+    assert "[WORKFLOWS]" in explain(result, "MODELS.sd_repo")
+    gone = merged(write, "[MODELS]\na = 1\n", "[WORKFLOWS]\nb = 2\n", "[!MODELS]\n")
+    assert gone.to_dict() == {"WORKFLOWS": {"b": "2"}}
+
+
+def test_explain_shows_the_value_of_the_section_biomero_reads_last(write):
+    from config_merge import explain
+
+    result = merged(write, "[WORKFLOWS]\nx = from-workflows\n", "[MODELS]\nx = from-models\n")
+    assert explain(result, "MODELS.x").splitlines()[0] == "[WORKFLOWS] x = from-workflows"
+
+
+def test_a_workflow_tombstone_that_matches_in_neither_section_warns(write):
+    result = merged(write, "[MODELS]\na = 1\n", "[WORKFLOWS]\n!zz*\n")
+    assert [w.message for w in result.warnings] == ["warning: tombstone !zz* matches no key"]

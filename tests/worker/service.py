@@ -121,7 +121,7 @@ class Worker:
         return code, self.logs()
 
     def remove(self) -> None:
-        self.docker.remove(force=True)
+        self.docker.remove(force=True, v=True)  # and its anonymous volumes (the VOLUME)
 
 
 def make_ssh_mount(tmp: Path, facts: StackFacts) -> Path:

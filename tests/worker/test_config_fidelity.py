@@ -1,7 +1,7 @@
 """Drop-in config fidelity, through the real worker and biomero's own reader:
 
-* the web admin's full-copy save changes only what the admin changed (the page is
-  the stand-in of tests/support/web_admin_page.py: OMERO.biomero needs omero-web);
+* (the web admin's page, run, and biomero's view after each of its saves:
+  tests/worker/test_web_admin_page.py, which uses ``biomero_view`` from here);
 * upstream's documented override mount at /etc/slurm-config.ini is a layer;
 * upstream's external-worker script mounted over /startup/99-run.sh stops with one
   line naming the variables that replace it.
@@ -16,8 +16,6 @@ import json
 
 from biomero_worker import layout
 from config_merge.validate import biomero_reads
-from tests.support import web_admin_page as page
-from tests.support.build_env import REPO
 from tests.worker.service import (
     RUNTIME_OVERRIDES,
     make_overrides,
@@ -27,9 +25,7 @@ from tests.worker.service import (
     worker_environment,
 )
 
-WEBADMIN = str(layout.LAYER_DEFAULTS["WEBADMIN"])
 ETC = str(layout.LAYER_DEFAULTS["ETC"])
-BASE = REPO / "config" / "base" / "slurm-config.ini"
 
 # Everything from_config hands biomero's client, as the client holds it.
 BIOMERO_VIEW = f"""
@@ -51,34 +47,6 @@ def biomero_view(worker) -> dict:
     out = run_script(worker, BIOMERO_VIEW)
     line = next(ln for ln in out.splitlines() if ln.startswith("VIEW="))
     return json.loads(line[len("VIEW="):])
-
-
-def test_a_web_admin_save_changes_only_the_edit_for_biomero(stack, worker_image, facts, tmp_path):
-    overrides = make_overrides(tmp_path)
-    (overrides / "20-site.ini").write_text("[MODELS]\n!stardist*\n[SSH]\nhost = site-cluster\n")
-    admin = tmp_path / "webadmin.ini"
-    admin.write_text("[changelog]\n")
-    admin.chmod(0o666)
-    w = start_worker(stack, worker_image, facts, name="webadminsave", command=["sleep", "900"],
-                     env=worker_environment(facts, name="webadminsave"),
-                     mounts={WEBADMIN: admin, RUNTIME_OVERRIDES: overrides})
-    try:
-        w.wait_for_log(f"slurm-config: {layout.MERGED_DEFAULT} ", timeout=120)
-        before = biomero_view(w)
-        assert before["host"] == "site-cluster"
-        assert not [n for n in before["slurm_model_repos"] if n.startswith("stardist")]
-        # upstream's default deployment: the page shows the web image's baked config
-        page.save([BASE], admin, {"MODELS": {"cellpose_job_mem": "20GB"}})
-        assert "stardist_repo" in admin.read_text() and "host = localslurm" in admin.read_text()
-        after = biomero_view(w)
-        changed = {k for k in before if before[k] != after.get(k)}
-        assert changed == {"slurm_model_jobs_params"}, (changed, before, after)
-        assert after["slurm_model_jobs_params"]["cellpose"] == [" --mem=20GB"], after
-        code, out = w.exec("doctor --only config")
-        assert code == 0, out
-        assert "web admin edit" in out and "MODELS.cellpose_job_mem (a new setting)" in out, out
-    finally:
-        w.remove()
 
 
 def test_a_file_mounted_over_etc_slurm_config_is_a_layer_biomero_sees(
