@@ -93,10 +93,10 @@ def parse(url: str, source: str = "SQLALCHEMY_URL"):
 
 
 def mask(url: str) -> str:
-    try:
-        return parse(url).render_as_string(hide_password=True)
-    except UnusableURL:
-        return "(unusable URL)"
+    """URL for a message, its password hidden (config_merge.masking's rule)."""
+    from config_merge.masking import mask_urls
+
+    return mask_urls(url)
 
 
 def secret_parts(url: str) -> set[str]:
