@@ -27,3 +27,29 @@ def write(kind: str, path: Path) -> str:
         path.write_text("[SLURM]\n" + "# padding line\n" * 80_000)
         return "KiB limit of a layer"
     raise ValueError(kind)
+
+
+# -- second round (issue 20): inputs that backtracking parsers, careless quoting and
+# Docker's mount habits turn against the worker ---------------------------------------
+SECRET = "Pw0rd-never-logged"  # a password no message may show, in any spelling
+ENCODED_URL = f"postgresql://biomero:{SECRET}%40x%3Ay@db:5432/biomero"  # %-encoded @ and :
+
+
+def blank_line(blanks: int = 1_000_000) -> str:
+    """`a`, a million blanks, `b`: under 1 MiB, hours for a backtracking option regex."""
+    return "[SLURM]\na" + " " * blanks + "b\n"
+
+
+def blank_key(blanks: int = 1_000_000) -> str:
+    """The same with a delimiter: a key configparser itself would split for hours."""
+    return "[SLURM]\na" + " " * blanks + "b = 1\n"
+
+
+def reference_storm(count: int = 400_000) -> str:
+    """`%(` repeated, no `)`: a `%\\(([^)]*)\\)s` regex rescans the rest from each."""
+    return "[SLURM]\nslurm_data_path = " + "%(" * count + "\n"
+
+
+def default_bomb() -> str:
+    """bomb() placed in [DEFAULT], which configparser expands in every section."""
+    return bomb().replace("[SLURM]", "[DEFAULT]") + "[MODELS]\n"

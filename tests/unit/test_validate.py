@@ -71,8 +71,9 @@ def test_errors_are_where_biomero_fails(write, override, expected):
 
 @pytest.mark.parametrize("override, expected", [
     ("[SSH]\n!host\n", "site0.ini:2: SSH.host: warning: not set: biomero connects to host 'slurm'"),
-    ("[SSH]\nhost = localslurm  # SSH alias\n",
-     "site0.ini:2: SSH.host: warning: 'localslurm  # SSH alias': configparser keeps an inline"),
+    ("[SLURM]\nslurm_data_path = /data  # scratch\n",
+     "site0.ini:2: SLURM.slurm_data_path: warning: '/data  # scratch': configparser keeps an "
+     "inline"),
     ("[SLURM]\nslurm_dta_path = /x\n",
      "site0.ini:2: SLURM.slurm_dta_path: warning: biomero never reads this key (did you mean "
      "slurm_data_path?)"),
