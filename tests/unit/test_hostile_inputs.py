@@ -21,8 +21,6 @@ import pytest
 
 from biomero_worker import analytics_db, doctor, node, omero_config, runtime_config
 from config_merge import check, merge_layers
-from config_merge.masking import mask_urls, shown
-from config_merge.summary import FIRST
 from tests.support import hostile_layers
 from tests.support.build_env import REPO
 from tests.support.hostile_layers import ENCODED_URL, SECRET
@@ -200,6 +198,8 @@ def test_a_bad_line_is_quoted_masked_and_cut(write):
     f"postgresql+psycopg2://u:{SECRET}:more@db:5432/x?sslmode=require",
 ])
 def test_one_masking_function_for_urls(url):
+    from config_merge.masking import mask_urls, shown
+
     for text in (mask_urls(f"see {url} now"), analytics_db.mask(url), shown(url),
                  shown(url, "sqlalchemy_url")):
         assert SECRET not in text and "***" in text, text
@@ -347,6 +347,8 @@ def test_an_encrypted_private_key_is_named_encrypted_not_garbage(key_home):
 
 # -- 7. repeated warnings are summarised ----------------------------------------------------
 def test_thousands_of_warnings_are_summarised_everywhere_they_are_printed(worker_layout):
+    from config_merge.summary import FIRST
+
     d = worker_layout["RUNTIME_OVERRIDES"]
     d.mkdir()
     (d / "many.ini").write_text("[SLURM]\n" + "".join(f"unknown_{i} = 1\n" for i in range(2000)))
