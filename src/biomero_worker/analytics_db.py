@@ -93,9 +93,14 @@ def parse(url: str, source: str = "SQLALCHEMY_URL"):
 
 
 def mask(url: str) -> str:
-    """URL for a message, its password hidden (config_merge.masking's rule)."""
+    """URL for a message, its password hidden (config_merge.masking's rule); one that
+    SQLAlchemy cannot parse is not shown at all (its password may stand anywhere)."""
     from config_merge.masking import mask_urls
 
+    try:
+        parse(url)
+    except UnusableURL:
+        return "(unusable URL)"
     return mask_urls(url)
 
 
