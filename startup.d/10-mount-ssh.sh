@@ -6,17 +6,18 @@
 # Subdirectories are ignored; symlinks (Kubernetes secrets) are followed.
 set -euo pipefail
 
+# Paths from the environment follow `--` in every command: never taken for options.
 src=${BIOMERO_SSH_MOUNT:-$(python -m biomero_worker paths SSH_MOUNT)}
 dest=${HOME:?HOME is not set}/.ssh
 
 # A tmpfs there (--read-only) may belong to root: used as it is (ssh checks the
 # modes of the files, not of the directory).
 if [ ! -d "$dest" ] || [ -O "$dest" ]; then
-  install -d -m 700 "$dest"
+  install -d -m 700 -- "$dest"
 fi
 # ~/.ssh mirrors the mount at every start: a key removed there (rotation) must not
 # survive in a restarted container's copy.
-find "$dest" -mindepth 1 -maxdepth 1 -type f -delete
+find -- "$dest" -mindepth 1 -maxdepth 1 -type f -delete
 if [ ! -d "$src" ]; then
   echo "10-mount-ssh: no $src mounted; ~/.ssh has no keys (doctor will say so)"
   exit 0
@@ -24,7 +25,7 @@ fi
 # Readable by this user? The admin's ~/.ssh (mode 700) mounted as is belongs to the
 # admin's uid: say so, with the fix, rather than "empty".
 unreadable() { # unreadable PATH WHAT
-  echo "10-mount-ssh: $2 $1 (owner uid $(stat -c %u "$1"), mode $(stat -c %a "$1")) cannot" \
+  echo "10-mount-ssh: $2 $1 (owner uid $(stat -c %u -- "$1"), mode $(stat -c %a -- "$1")) cannot" \
     "be read by $(id -un) (uid $(id -u)), so the worker would have no SSH key: make it" \
     "readable by uid $(id -u) (chown, or chmod a+rX: the copy in ~/.ssh gets mode 600)" >&2
   exit 1
@@ -42,7 +43,7 @@ for f in "$src"/* "$src"/.[!.]*; do
     *) mode=600 ;;
   esac
   [ -r "$f" ] || unreadable "$f" "the file"
-  install -m "$mode" "$f" "$dest/$name"
+  install -m "$mode" -- "$f" "$dest/$name"
   copied+=("$name($mode)")
 done
 

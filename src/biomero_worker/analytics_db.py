@@ -93,10 +93,15 @@ def parse(url: str, source: str = "SQLALCHEMY_URL"):
 
 
 def mask(url: str) -> str:
+    """URL for a message, its password hidden (config_merge.masking's rule); one that
+    SQLAlchemy cannot parse is not shown at all (its password may stand anywhere)."""
+    from config_merge.masking import mask_urls
+
     try:
-        return parse(url).render_as_string(hide_password=True)
+        parse(url)
     except UnusableURL:
         return "(unusable URL)"
+    return mask_urls(url)
 
 
 def secret_parts(url: str) -> set[str]:

@@ -37,7 +37,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analytics_db, cluster_tools, layout, node, runtime_config
+from . import analytics_db, cluster_tools, env_settings, layout, node, runtime_config
 
 OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
 
@@ -56,6 +56,10 @@ SLURM_PATH_USES = {
     "slurm_script_path": "job scripts, written (or cloned) there",
 }
 PUBLIC_NAMES = ("known_hosts", "config", "authorized_keys")
+
+
+class RefusedHost(Exception):
+    """[SSH] host would be an option on ssh's command line; nothing was run."""
 
 
 @dataclass
@@ -80,7 +84,15 @@ class Doctor:
         return self._cfg
 
     def ssh_host(self) -> str:
-        return self.cfg().get("SSH", "host", fallback="slurm")
+        """[SSH] host, refused (RefusedHost) when ssh could take it for an option: the
+        merged file may predate the rule, or be one a deployer wrote."""
+        from config_merge.validate import ssh_host_problem
+
+        host = self.cfg().get("SSH", "host", fallback="slurm")
+        if problem := ssh_host_problem(host):
+            where = f"{layout.merged_path(self.env)}: SSH.host"
+            raise RefusedHost(f"{where}: {problem}; no ssh command run")
+        return host
 
     def command(self, argv: list[str]) -> subprocess.CompletedProcess:
         """Run ARGV without stdin, output captured, for at most twice the timeout."""
@@ -91,7 +103,7 @@ class Doctor:
         connect = max(1, int(self.timeout / 2))
         return self.command(["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}",
                              "-o", "StrictHostKeyChecking=accept-new", "-o", "LogLevel=ERROR",
-                             self.ssh_host(), command])
+                             "--", self.ssh_host(), command])
 
     # -- checks ----------------------------------------------------------------
     def check_config(self) -> Result:
@@ -111,7 +123,9 @@ class Doctor:
         if chosen and not layout.reads_merged(chosen, self.env):
             detail += (f"; {layout.CONFIG_FILE_VAR}={chosen} is the web admin's layer "
                        f"(scripts read {merged})")
-        extra = "\n".join(warnings + merged_now.notes)
+        from config_merge.summary import summarise
+
+        extra = "\n".join(summarise(warnings) + merged_now.notes)
         if notes:
             return Result(WARN, detail + "; " + "; ".join(notes) + ("\n" + extra if extra else ""))
         return Result(OK, detail + ("\n" + extra if extra else ""))
@@ -147,6 +161,9 @@ class Doctor:
         wanted = [os.path.expanduser(line.split(None, 1)[1])
                   for line in self.ssh_settings() if line.startswith("identityfile ")]
         existing = [w for w in wanted if os.path.isfile(w)]
+        for name in private:
+            if why := self.key_problem(d / name):
+                problems.append(f"{d / name} {why}")
         if not private:
             problems.append(f"no private key in {d} (mount one at /tmp/.ssh)")
         elif wanted and not existing:
@@ -156,12 +173,37 @@ class Doctor:
             return Result(FAIL, "; ".join(problems))
         return Result(OK, f"{d} 700; private: {', '.join(private)} (600)")
 
+    def key_problem(self, key: Path) -> str | None:
+        """Why ssh cannot use the private KEY (None: it parses). `ssh-keygen -y` derives
+        the public key from a copy in a private directory (it insists on mode 600),
+        with an empty passphrase so that it never asks; nothing it prints is shown."""
+        with tempfile.TemporaryDirectory(prefix="doctor-key-") as tmp:
+            copy = Path(tmp) / "key"
+            try:
+                with key.open("rb") as src, open(os.open(copy, os.O_WRONLY | os.O_CREAT,
+                                                         0o600), "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except OSError as exc:
+                return f"cannot be read: {exc.strerror or exc}"
+            try:
+                r = subprocess.run(["ssh-keygen", "-y", "-P", "", "-f", str(copy)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, timeout=self.timeout)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return f"not checked: ssh-keygen failed ({type(exc).__name__})"
+        if r.returncode == 0:
+            return None
+        if "passphrase" in r.stderr.lower():
+            return ("is encrypted with a passphrase: ssh in BatchMode and biomero cannot "
+                    "unlock it (mount a key without a passphrase)")
+        return "is not a private key ssh can read (ssh-keygen -y refuses it)"
+
     def ssh_settings(self) -> list[str]:
         """`ssh -G` for [SSH] host: what ssh resolves it to through ~/.ssh/config (run
         once; empty when ssh cannot say)."""
         if self._ssh_settings is None:
             try:
-                self._ssh_settings = self.command(["ssh", "-G", self.ssh_host()]
+                self._ssh_settings = self.command(["ssh", "-G", "--", self.ssh_host()]
                                                   ).stdout.splitlines()
             except (OSError, subprocess.TimeoutExpired):
                 self._ssh_settings = []
@@ -358,6 +400,8 @@ class Doctor:
         fn = getattr(self, "check_" + name.replace("-", "_"))
         try:
             return fn()
+        except RefusedHost as exc:
+            return Result(FAIL, str(exc))
         except Exception as exc:  # a check that breaks is a failed check, not a traceback
             return Result(FAIL, f"check crashed: {type(exc).__name__}: {exc}")
 
@@ -380,9 +424,20 @@ def add_commands(sub) -> None:
     parser.set_defaults(run=run)
     parser.add_argument("--skip", default="", help="comma-separated checks to skip")
     parser.add_argument("--only", default="", help="comma-separated checks to run")
-    parser.add_argument("--timeout", type=float,
-                        default=float(os.environ.get("DOCTOR_TIMEOUT", "10")),
-                        help="seconds per network step (default 10)")
+    parser.add_argument("--timeout", type=_timeout_option, default=None,
+                        help=f"seconds per network step (default: {TIMEOUT_VAR}, else "
+                             f"{DEFAULT_TIMEOUT:g})")
+
+
+TIMEOUT_VAR = "DOCTOR_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+
+
+def _timeout_option(raw: str) -> float:
+    try:
+        return env_settings.seconds_value("--timeout", raw)
+    except env_settings.SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args, out, err) -> int:
@@ -394,7 +449,14 @@ def run(args, out, err) -> int:
               file=err)
         return 2
     skip = set(filter(None, args.skip.split(",")))
-    doc = Doctor(timeout=args.timeout)
+    timeout = args.timeout
+    if timeout is None:
+        try:
+            timeout = env_settings.seconds(TIMEOUT_VAR, DEFAULT_TIMEOUT)
+        except env_settings.SettingError as exc:
+            print(f"doctor: {exc}", file=err)
+            return 2
+    doc = Doctor(timeout=timeout)
     failed = []
     for name in names:
         if name not in chosen or name in skip:

@@ -19,6 +19,13 @@ def seconds(name: str, default: float, environ=None) -> float:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
+    return seconds_value(name, raw)
+
+
+def seconds_value(name: str, raw: str) -> float:
+    """RAW as a wait bound, checked by the rule above; NAME is what the message names
+    (a variable, or a command-line option)."""
+    raw = raw.strip()
     try:
         value = float(raw)
     except ValueError:

@@ -55,6 +55,8 @@ LAYER_DEFAULTS = {
 }
 ORDER = list(LAYER_DEFAULTS)
 REQUIRED = {"BASE"}
+# Layers that are one file, mounted as a file: a directory there is a mount mistake.
+FILE_ROLES = {"ETC", "LEGACY", "WEBADMIN"}
 MERGED_DEFAULT = STATE_DIR / "slurm-config.ini"
 
 
@@ -156,7 +158,17 @@ class Layer:
     path: Path
 
     def present(self) -> bool:
-        return self.path.exists()
+        # a dangling link counts: the merge then names it, rather than skip the layer
+        return os.path.lexists(self.path)
+
+    def mount_problem(self) -> str | None:
+        """Why this layer is mounted wrong (None: it is not): a directory where one
+        file belongs, which would otherwise merge as an empty layer directory."""
+        if self.role in FILE_ROLES and self.path.is_dir():
+            from config_merge.layers import DOCKER_DIRECTORY
+
+            return f"a directory where the {self.role} layer file belongs ({DOCKER_DIRECTORY})"
+        return None
 
 
 def layers(environ=None) -> list[Layer]:

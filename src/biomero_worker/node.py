@@ -44,10 +44,26 @@ class NodeConfigError(Exception):
     pass
 
 
+def _word(environ, var: str, default: str = "") -> str:
+    """VAR's value, stripped; refused when it holds a blank or a control character:
+    it goes into an Ice endpoint (`tcp -h VALUE`) or a property line of the node's
+    files, where a newline adds a property and a blank adds an endpoint option. The
+    message names the variable only (its value may be anything)."""
+    value = environ.get(var, default).strip()
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise NodeConfigError(f"{var} holds a blank, a newline or another control "
+                              "character: give a single host name, address or number")
+    return value
+
+
 def _port(environ, which: str) -> str:
     """CONFIG_omero_ports_<which>, after CONFIG_omero_ports_prefix (as on the master)."""
-    return (environ.get("CONFIG_omero_ports_prefix", "")
-            + environ.get(f"CONFIG_omero_ports_{which}", PORTS[which]))
+    prefix_var, var = "CONFIG_omero_ports_prefix", f"CONFIG_omero_ports_{which}"
+    port = _word(environ, prefix_var) + _word(environ, var, PORTS[which])
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise NodeConfigError(f"{prefix_var} and {var} make no TCP port (digits, "
+                              "1 to 65535)")
+    return port
 
 
 def resolve(name: str, limit: float, what: str, interval: float = 1.0) -> str:
@@ -71,7 +87,7 @@ def registry(environ=None) -> tuple[str, str]:
     """(master host, registry port) from CONFIG_omero_master_host and the port
     settings; all a client of the registry needs."""
     environ = os.environ if environ is None else environ
-    master = environ.get("CONFIG_omero_master_host", "").strip()
+    master = _word(environ, "CONFIG_omero_master_host")
     if not master:
         raise NodeConfigError("CONFIG_omero_master_host is not set (the master's host name)")
     return master, _port(environ, "registry")
@@ -104,10 +120,10 @@ def settings(environ=None) -> Settings:
         shown = name if len(name) <= 70 else name[:60] + f"... ({len(name)} characters)"
         raise NodeConfigError(f"OMERO_WORKER_NAME={shown!r}: use up to 63 letters, digits, "
                               "'.', '_', '-' (it names the node and its files)")
-    port = environ.get("OMERO_WORKER_PORT", "").strip()
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
+    port = _word(environ, "OMERO_WORKER_PORT")
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         raise NodeConfigError(f"OMERO_WORKER_PORT={port!r} is not a TCP port")
-    published = environ.get("OMERO_WORKER_PUBLISHED_HOST", "").strip()
+    published = _word(environ, "OMERO_WORKER_PUBLISHED_HOST")
     if published and not port:
         raise NodeConfigError("OMERO_WORKER_PUBLISHED_HOST needs OMERO_WORKER_PORT (the port "
                               "published for this node)")
@@ -118,7 +134,7 @@ def settings(environ=None) -> Settings:
     except env_settings.SettingError as exc:
         raise NodeConfigError(str(exc)) from None
     return Settings(master=master, name=name,
-                    host=environ.get("OMERO_WORKER_HOST", "").strip() or name,
+                    host=_word(environ, "OMERO_WORKER_HOST") or name,
                     port=port, published=published, registry_port=registry_port,
                     router_port=_port(environ, "tcp"), resolve_wait=resolve_wait,
                     log_level=log_level)

@@ -10,9 +10,13 @@ import os
 import re
 import subprocess
 
+from config_merge.masking import shown
+
 from . import layout
 
-SECRET_WORDS = ("pass", "secret", "token", "key")
+
+class ConfigValueError(ValueError):
+    """A CONFIG_* value that would not stay one property; names the variable only."""
 
 
 def property_name(var: str) -> str:
@@ -23,18 +27,23 @@ def property_name(var: str) -> str:
 
 
 def config_properties(environ=None) -> dict[str, str]:
+    """Every CONFIG_* variable as (property, value). A value holding a newline or
+    another control character is refused (ConfigValueError naming each such
+    variable): OMERO hands the properties on to its servers' Ice configuration, one
+    line each, where a newline would add a property of its own."""
     environ = os.environ if environ is None else environ
-    return {property_name(k): v for k, v in sorted(environ.items())
-            if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
-
-
-def looks_secret(prop: str) -> bool:
-    return any(w in prop.lower() for w in SECRET_WORDS)
+    chosen = {k: v for k, v in sorted(environ.items())
+              if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
+    bad = [k for k, v in chosen.items() if not v.isprintable()]
+    if bad:
+        raise ConfigValueError(f"{', '.join(bad)}: a newline or another control character "
+                               "in the value (one line of printable text only)")
+    return {property_name(k): v for k, v in chosen.items()}
 
 
 def apply(environ=None, log=print) -> int:
     """Set every CONFIG_* property (one process, as `omero config set` would for
-    each). Values of properties whose name looks secret are not printed. Returns
+    each). Values are printed as config_merge.masking shows them (no secret). Returns
     the number of properties set."""
     props = config_properties(environ)
     if not props:
@@ -48,7 +57,7 @@ def apply(environ=None, log=print) -> int:
     try:
         for prop, value in props.items():
             cfg[prop] = value
-            log(f"{prop}={'***' if looks_secret(prop) else value}")
+            log(f"{prop}={shown(value, prop)}")
     finally:
         cfg.close()
     return len(props)
@@ -66,6 +75,11 @@ def load_omero_files(log=print) -> int:
 
 def cmd_apply(args, out, err) -> int:
     log = lambda m: print(f"omero-config: {m}", file=err)  # noqa: E731
+    try:
+        config_properties()  # refused before anything is loaded or written
+    except ConfigValueError as exc:
+        log(str(exc))
+        return 1
     rc = load_omero_files(log)
     if rc != 0:
         log(f"omero load of {layout.CONFIG_DIR}/*.omero failed (exit {rc})")

@@ -54,13 +54,13 @@ def fingerprint(lays: list[layout.Layer]) -> str:
         if lay.path.is_dir():
             paths = sorted(lay.path.glob("*.ini"))
             st = lay.path.stat()
-            h.update(f"dir {lay.path} {st.st_mtime_ns}\n".encode())
+            h.update(os.fsencode(f"dir {lay.path} {st.st_mtime_ns}\n"))
         for p in paths:
             try:
                 st = p.stat()
-                h.update(f"{p} {st.st_ino} {st.st_size} {st.st_mtime_ns}\n".encode())
-            except OSError:
-                h.update(f"{p} missing\n".encode())
+                h.update(os.fsencode(f"{p} {st.st_ino} {st.st_size} {st.st_mtime_ns}\n"))
+            except OSError:  # a file name that is not UTF-8 is hashed as its bytes
+                h.update(os.fsencode(f"{p} missing\n"))
     return h.hexdigest()
 
 
@@ -113,11 +113,18 @@ class Merge:
 def merge_worker(environ=None) -> Merge:
     """Merge the present layers; the web admin's file contributes only its edits and
     deletions (webadmin). Raises config_merge.ConfigError."""
-    from config_merge import merge_parsed, read_layers
+    from config_merge import ConfigError, Diagnostic, merge_parsed, read_layers
 
     from . import webadmin
 
     lays = layout.present_layers(environ)
+    mistakes = [Diagnostic(str(lay.path), 0, why) for lay in lays if (why := lay.mount_problem())]
+    if mistakes:  # with the other layers' problems, so that all are fixed in one go
+        try:
+            read_layers([str(lay.path) for lay in lays if not lay.mount_problem()])
+        except ConfigError as exc:
+            mistakes += exc.diagnostics
+        raise ConfigError(mistakes)
     admin = [lay for lay in lays if lay.role == "WEBADMIN"]
     parsed = read_layers([str(lay.path) for lay in lays])  # every bad line at once
     if not admin:
@@ -244,7 +251,9 @@ def cmd_refresh(args, out, err) -> int:
         print(f"slurm-config: cannot write {layout.merged_path()} or its status: {exc}",
               file=err)
         return 1
-    for line in outcome.warnings:
+    from config_merge.summary import summarise
+
+    for line in summarise(outcome.warnings):
         print(line, file=err)
     if not outcome.ok:
         for line in outcome.errors:
@@ -274,9 +283,11 @@ def cmd_status(args, out, err) -> int:
         return 1
     print(f"ok={status.get('ok')} checked_at={status.get('checked_at')} "
           f"merged_at={status.get('merged_at')}", file=out)
+    from config_merge.summary import summarise
+
     for line in status.get("errors", []):
         print(f"error: {line}", file=out)
-    for line in status.get("warnings", []) + status.get("notes", []):
+    for line in summarise(status.get("warnings", [])) + status.get("notes", []):
         print(line, file=out)
     return 0 if status.get("ok") else 1
 

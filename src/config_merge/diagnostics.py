@@ -25,7 +25,13 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        return f"{self.file}:{self.line}:{where} {self.message}"
+        return f"{printable_path(self.file)}:{self.line}:{where} {self.message}"
+
+
+def printable_path(name: str) -> str:
+    """NAME as text any log takes: the bytes of a file name that is not UTF-8 (which
+    Python keeps as lone surrogates, unprintable) written as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 class ConfigError(Exception):

@@ -19,11 +19,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic
+from .layers import MAX_LAYER_BYTES
+from .masking import shown
 
 COMMENT_PREFIXES = ("#", ";")
-_OPTION = re.compile(r"(?P<key>.*?)\s*(?P<delim>[=:])\s*(?P<value>.*)$")
+# configparser (and so biomero) splits a key line with a regex that backtracks
+# quadratically on blanks inside a long key: a longer key never reaches the merged file.
+MAX_KEY_CHARS = 256
 _SECTION = re.compile(r"\[(?P<name>[^\[\]]*)\]")
 _WILDCARDS = frozenset("*?[")
+
+
+def split_option(stripped: str) -> tuple[str, str, str] | None:
+    """(key, delimiter, value) of a `key = value` line, as configparser's option
+    pattern splits it (at the first `=` or `:`, blanks around it dropped); None
+    without a delimiter. Plain string scans, linear in the line: a regex with a lazy
+    key before `\\s*` backtracks quadratically on a long line of blanks."""
+    cut = min((i for i in (stripped.find("="), stripped.find(":")) if i >= 0), default=-1)
+    if cut < 0:
+        return None
+    return stripped[:cut].rstrip(), stripped[cut], stripped[cut + 1:].lstrip()
 
 
 def is_comment(line: str) -> bool:
@@ -80,9 +95,16 @@ def read_layer_file(path: str | Path) -> LayerFile:
     """Read and parse one file; any problem raises ConfigError naming file and line."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            # at most one byte over the limit: the size stat reports can be wrong
+            # (0 for /proc files) or change between stat and read
+            data = handle.read(MAX_LAYER_BYTES + 1)
     except OSError as exc:
         raise ConfigError([Diagnostic(name, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(data) > MAX_LAYER_BYTES:
+        raise ConfigError([Diagnostic(name, 0, f"more than {MAX_LAYER_BYTES} bytes: larger "
+                                               f"than the {MAX_LAYER_BYTES // 1024} KiB limit "
+                                               "of a layer")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,7 +199,7 @@ class _Parser:
         tombstone = name.startswith("!")
         bare = name[1:] if tombstone else name
         if not match or not bare or bare != bare.strip():
-            self.error(number, f"bad section header {stripped!r}: expected [NAME] or [!NAME]")
+            self.error(number, f"bad section header {shown(stripped)}: expected [NAME] or [!NAME]")
             self.section = SectionBlock(name or stripped, number, line, [])  # keep parsing
             self.seen_keys = {}
             return
@@ -201,12 +223,12 @@ class _Parser:
 
     def add_entry(self, number: int, line: str, stripped: str) -> None:
         section = self.section
-        match = _OPTION.match(stripped)
+        match = split_option(stripped)
         tombstone = stripped.startswith("!")
         if tombstone:
             key = stripped[1:].strip()
             if match:
-                key = match["key"][1:].strip()
+                key = match[0][1:].strip()
                 self.error(number, f"a tombstone takes no value: write !{key} alone", key)
                 return
             if not key:
@@ -214,12 +236,16 @@ class _Parser:
                 return
             value = None
         elif not match:
-            self.error(number, f"expected KEY = VALUE, got {stripped!r}")
+            self.error(number, f"expected KEY = VALUE, got {shown(stripped)}")
             return
         else:
-            key, value = match["key"], match["value"]
+            key, delim, value = match
             if not key:
-                self.error(number, f"missing key before {match['delim']!r}")
+                self.error(number, f"missing key before {delim!r}")
+                return
+            if len(key) > MAX_KEY_CHARS:
+                self.error(number, f"a key of {len(key)} characters (at most {MAX_KEY_CHARS}): "
+                                   f"{shown(key)}")
                 return
         if section.tombstone:
             self.error(number, f"key under section tombstone [!{section.name}]: "

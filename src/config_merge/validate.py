@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 
 from .diagnostics import Diagnostic
+from .masking import mask_urls, shown
 from .merge import MergeResult
 
 WORKFLOW_SECTIONS = ("MODELS", "WORKFLOWS")  # biomero reads MODELS, then WORKFLOWS over it
@@ -31,18 +32,58 @@ ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progr
 # Sections that are not biomero's but are expected in its file.
 FOREIGN_SECTIONS = {"changelog"}  # OMERO.biomero's admin page writes it on every save
 _JOB_PARAM = re.compile(r"(.+)_job_(.+)")  # biomero's own pattern for `<wf>_job_<opt>`
-_CONVERTER_KEY = re.compile(r"\S+_to_\S+")
 _INLINE_COMMENT = re.compile(r"\s[#;]")
-_REFERENCE = re.compile(r"%\(([^)]*)\)s")
 MAX_EXPANSION = 64 * 1024  # characters of one interpolated value
+
+
+def references(raw: str) -> tuple[list[str], int]:
+    """The names of RAW's `%(name)s` references (as a regex `%\\(([^)]*)\\)s` finds
+    them) and the length of what is left around them. One pass with str.find: that
+    regex rescans to the end of the value from every `%(` with no `)` after it."""
+    names: list[str] = []
+    literal, pos = 0, 0
+    while (start := raw.find("%(", pos)) >= 0:
+        end = raw.find(")", start + 2)
+        if end < 0:  # no `)` anywhere after: no reference starts from here on
+            break
+        if raw.startswith("s", end + 1):
+            names.append(raw[start + 2:end])
+            literal += start - pos
+            pos = end + 2
+        else:  # every `%(` before this `)` fails the same way
+            literal += end + 1 - pos
+            pos = end + 1
+    return names, literal + len(raw) - pos
+
+
+def ssh_host_problem(host: str) -> str | None:
+    """Why HOST cannot be [SSH] host (None: it can). biomero hands it to fabric as
+    data, `[user@]host[:port]`; the worker's own ssh commands (doctor) would take a
+    leading '-' for an option, and no host name or ~/.ssh/config alias holds a blank
+    or a control character."""
+    if host.startswith("-"):
+        return (f"{shown(host)} starts with '-', which ssh takes for an option: give "
+                "a host name or an alias of ~/.ssh/config")
+    if any(c.isspace() or not c.isprintable() for c in host):
+        return (f"{shown(host)} holds a blank or a control character: give a host name "
+                "or an alias of ~/.ssh/config")
+    return None
+
+
+def is_converter_key(key: str) -> bool:
+    """`<from>_to_<to>`: no blank, `_to_` with something on each side (a regex
+    `\\S+_to_\\S+` backtracks quadratically on a long key of `_to_`s)."""
+    cut = key.find("_to_", 1)
+    return cut >= 0 and cut + 4 < len(key) and not any(c.isspace() for c in key)
 
 
 class _ExpansionSize:
     """How long a value of SECTION becomes once configparser's BasicInterpolation has
     expanded it, computed from the raw values (each once) without expanding them."""
 
-    def __init__(self, parser: configparser.ConfigParser, section: str):
-        self.values = {**parser.defaults(), **parser._sections[section]}  # noqa: SLF001
+    def __init__(self, parser: configparser.ConfigParser, section: str | None):
+        own = parser._sections[section] if section else {}  # noqa: SLF001
+        self.values = {**parser.defaults(), **own}  # None: [DEFAULT] alone
         self.memo: dict[str, int] = {}
 
     def of(self, key: str, depth: int = 0) -> int:
@@ -52,13 +93,23 @@ class _ExpansionSize:
         if depth > configparser.MAX_INTERPOLATION_DEPTH:
             return 0  # configparser itself stops here (InterpolationDepthError)
         self.memo[key] = 0  # a cycle counts nothing (configparser reports it)
-        size = len(_REFERENCE.sub("", raw))
-        for ref in _REFERENCE.findall(raw):
+        refs, size = references(raw)
+        for ref in refs:
             size += self.of(ref.lower(), depth + 1)
             if size > MAX_EXPANSION:
                 break
         self.memo[key] = size
         return size
+
+
+def _interpolation_problem(exc: configparser.InterpolationError) -> str:
+    """What is wrong, in words that quote no value (configparser's own messages
+    quote the raw value, password included)."""
+    if isinstance(exc, configparser.InterpolationMissingOptionError):
+        return f"%({exc.reference})s names no key"
+    if isinstance(exc, configparser.InterpolationDepthError):
+        return "references nest too deep"
+    return "a '%' is not followed by '%' or '(NAME)s'"
 
 
 @cache
@@ -98,7 +149,7 @@ class _Validator:
             self.parser.read_string(self.result.text)
         except configparser.Error as exc:  # the merge produced something unreadable
             self.errors.append(Diagnostic("<merged>", 0, f"configparser cannot read the "
-                                                         f"result: {exc}"))
+                                                         f"result: {mask_urls(str(exc).splitlines()[0])}"))
             return
         self.check_interpolation()
         self.check_ssh()
@@ -140,29 +191,41 @@ class _Validator:
         # get() of a key it reads, raise on a bad '%'. Elsewhere it never looks.
         # A value's expansion is measured before configparser expands it: a few
         # hundred bytes of %(k)s%(k)s... nested nine deep expand to gigabytes.
-        for section in self.parser.sections():
+        # [DEFAULT] keys are measured too, alone and as each section sees them: biomero
+        # reads them in every section it reads whole (items() expands them all).
+        too_big: set[tuple[str, str]] = set()
+        for section in [None, *self.parser.sections()]:
             sizes = _ExpansionSize(self.parser, section)
+            own = self.parser._sections[section] if section else {}  # noqa: SLF001
+            for key in sizes.values:
+                where = section if key in own else "DEFAULT"
+                if (where, key) not in too_big and sizes.of(key) > MAX_EXPANSION:
+                    too_big.add((where, key))
+                    self.error(where, key, f"interpolation expands it to more than "
+                                           f"{MAX_EXPANSION} characters: biomero would run "
+                                           "out of memory reading it (%(key)s references)")
+        for section in self.parser.sections():
             for key in self.parser._sections[section]:  # noqa: SLF001
-                if sizes.of(key) > MAX_EXPANSION:
-                    self.error(section, key, f"interpolation expands it to more than "
-                                             f"{MAX_EXPANSION} characters: biomero would run "
-                                             "out of memory reading it (%(key)s references)")
+                if (section, key) in too_big:
                     continue
                 try:
                     self.parser.get(section, key)
                 except configparser.InterpolationError as exc:
                     read = section in self.whole or key in self.keys.get(section, ())
-                    message = (f"interpolation: {exc.message.splitlines()[0]} "
-                               "(write a literal % as %%)")
+                    message = (f"interpolation: {_interpolation_problem(exc)} in "
+                               f"{shown(self.raw(section, key), key)} (write a literal % as %%)")
                     if read:
                         self.error(section, key, message)
                     else:
                         self.warn(section, key, message + "; biomero does not read it")
 
     def check_ssh(self) -> None:
-        if not self.raw("SSH", "host"):
+        host = self.raw("SSH", "host")
+        if not host:
             self.warn("SSH", "host", "not set: biomero connects to host 'slurm' (its "
                                      "default); set the SSH host alias of your cluster")
+        elif problem := ssh_host_problem(host):
+            self.error("SSH", "host", problem)
 
     def workflow_items(self) -> list[tuple[str, str, str | None]]:
         """(section, key, value) as biomero combines them: MODELS, then WORKFLOWS
@@ -217,7 +280,7 @@ class _Validator:
             return "has no value: biomero needs a GitHub repository URL here"
         parts = value.split("/")
         if len(parts) < 5 or parts[2] != "github.com":
-            return (f"not a GitHub repository URL ({value!r}): biomero fetches descriptors "
+            return (f"not a GitHub repository URL ({shown(value)}): biomero fetches descriptors "
                     "only from https://github.com/<owner>/<repo>[/tree/<version>] and "
                     "refuses this (ValueError)")
         return None
@@ -228,13 +291,13 @@ class _Validator:
             if self.has(section, key):
                 value = self.raw(section, key)
                 if value is None or value.lower() not in configparser.ConfigParser.BOOLEAN_STATES:
-                    self.error(section, key, f"not a boolean: {value!r}: biomero fails reading "
+                    self.error(section, key, f"not a boolean: {shown(value, key)}: biomero fails reading "
                                              "it (use true or false)")
         for name in sorted(self.integers):
             section, key = name.split(".", 1)
             value = self.raw(section, key)
             if value not in (None, "") and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
-                self.warn(section, key, f"not a whole number: {value!r}: biomero ignores it "
+                self.warn(section, key, f"not a whole number: {shown(value, key)}: biomero ignores it "
                                         "and uses its default")
 
     def check_gpu(self) -> None:
@@ -260,7 +323,7 @@ class _Validator:
 
     def check_converters(self) -> None:
         for key in self.parser._sections.get("CONVERTERS", {}):  # noqa: SLF001
-            if not _CONVERTER_KEY.fullmatch(key):
+            if not is_converter_key(key):
                 self.warn("CONVERTERS", key, "converter keys look like <from>_to_<to>, "
                                              "e.g. zarr_to_tiff")
 
@@ -276,7 +339,7 @@ class _Validator:
         for section in self.parser.sections():
             for key, value in self.parser._sections[section].items():  # noqa: SLF001
                 if value and _INLINE_COMMENT.search(value):
-                    self.warn(section, key, f"{value!r}: configparser keeps an inline "
+                    self.warn(section, key, f"{shown(value, key)}: configparser keeps an inline "
                                             "comment as part of the value; put the comment "
                                             "on a line of its own")
                 if value == "" or value is None:
@@ -288,6 +351,6 @@ class _Validator:
         last = events[-1] if events else None
         earlier = [e for e in events[:-1] if e.action != "delete" and e.value]
         if last and earlier and last.action != "delete":
-            self.warn(section, key, f"empty here, which blanks {earlier[-1].value!r} set at "
+            self.warn(section, key, f"empty here, which blanks {shown(earlier[-1].value, key)} set at "
                                     f"{earlier[-1].file}:{earlier[-1].line}; delete the line "
                                     f"to keep that value (or !{key} to remove the key)")

@@ -93,10 +93,10 @@ def test_validate_ok_and_failing(cli, base, write):
     proc = cli("validate", base, site)
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"{site}:2: MODELS.stardist_repo: not a GitHub repository URL")
-    warned = write("warned.ini", "[SSH]\nhost = h  # alias\n")
+    warned = write("warned.ini", "[SLURM]\nslurm_data_path = d  # scratch\n")
     proc = cli("validate", base, warned)
     assert proc.returncode == 0  # warnings do not fail
-    assert proc.stderr.startswith(f"{warned}:2: SSH.host: warning: 'h  # alias'")
+    assert proc.stderr.startswith(f"{warned}:2: SLURM.slurm_data_path: warning: 'd  # scratch'")
 
 
 def test_explain_one_key_shows_value_and_every_layer_line(cli, base, write):

@@ -59,8 +59,8 @@ def test_workflows_section_tunes_a_models_workflow(write):
      "site0.ini:2: ANALYTICS.enable_job_progress: not a boolean: 'maybe'"),
     ("[SSH]\ninline_ssh_env =\n", "site0.ini:2: SSH.inline_ssh_env: not a boolean: ''"),
     ("[SLURM]\nslurm_data_path = /data/100%\n",
-     "site0.ini:2: SLURM.slurm_data_path: interpolation: '%' must be followed by '%' or '(', "
-     "found: '%' (write a literal % as %%)"),
+     "site0.ini:2: SLURM.slurm_data_path: interpolation: a '%' is not followed by '%' or "
+     "'(NAME)s' in '/data/100%' (write a literal % as %%)"),
     ("[SLURM]\ngpu_gres = gpu:1\ngpu_gpus = 1\n",
      "site0.ini:3: SLURM.gpu_gpus: gpu_gres and gpu_gpus are both set"),
 ])
@@ -71,8 +71,9 @@ def test_errors_are_where_biomero_fails(write, override, expected):
 
 @pytest.mark.parametrize("override, expected", [
     ("[SSH]\n!host\n", "site0.ini:2: SSH.host: warning: not set: biomero connects to host 'slurm'"),
-    ("[SSH]\nhost = localslurm  # SSH alias\n",
-     "site0.ini:2: SSH.host: warning: 'localslurm  # SSH alias': configparser keeps an inline"),
+    ("[SLURM]\nslurm_data_path = /data  # scratch\n",
+     "site0.ini:2: SLURM.slurm_data_path: warning: '/data  # scratch': configparser keeps an "
+     "inline"),
     ("[SLURM]\nslurm_dta_path = /x\n",
      "site0.ini:2: SLURM.slurm_dta_path: warning: biomero never reads this key (did you mean "
      "slurm_data_path?)"),

@@ -423,10 +423,42 @@ def test_a_hostile_layer_on_a_running_worker_is_reported_and_scripts_still_run(w
         assert code == 1 and expected in out, out
         out = run_script(worker, "print('ran')")  # bounded by the exec's limit
         assert "ran" in out and "scripts keep the last good merge" in out, out
+        code, out = worker.exec(f"doctor --only ssh; test ! -e {hostile_layers.WITNESS}")
+        assert code == 0, out  # ssh still reaches the last good host; nothing else ran
     finally:
-        layer.unlink()
+        hostile_layers.remove(layer)
     code, out = worker.exec("doctor --only config", timeout=60)
     assert code == 0, out
+
+
+# -- mount mistakes and variables that would add config lines: the start stops, naming them
+@pytest.mark.parametrize("role", ["WEBADMIN", "ETC"])
+def test_a_directory_mounted_where_a_layer_file_belongs_stops_the_start(
+        stack, worker_image, facts, tmp_path, role):
+    target = str(layout.LAYER_DEFAULTS[role])
+    empty = tmp_path / "made-by-docker"  # what Docker makes of a missing host file
+    empty.mkdir()
+    code, logs, _ = run_to_exit(stack, worker_image, facts, name=f"dir{role.lower()}",
+                                env=worker_environment(facts, name=f"dir{role.lower()}"),
+                                mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path),
+                                        target: empty}, timeout=90)
+    assert code != 0 and "Traceback" not in logs, logs
+    assert (f"{target}:0: a directory where the {role} layer file belongs (Docker creates a "
+            "directory when the host file does not exist; create the file on the host)"
+            in logs), logs
+    assert "exec icegridnode" not in logs and "edit(s) applied" not in logs
+
+
+def test_a_newline_in_a_node_variable_stops_the_start_naming_it(stack, worker_image, facts,
+                                                                tmp_path):
+    env = worker_environment(facts, name="injected", OMERO_WORKER_PORT="4064",
+                             OMERO_WORKER_PUBLISHED_HOST="worker.example\nHostile.Injected=1")
+    code, logs, _ = run_to_exit(stack, worker_image, facts, name="injected", env=env,
+                                mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)},
+                                timeout=90)
+    assert code != 0 and "Traceback" not in logs, logs
+    assert "OMERO_WORKER_PUBLISHED_HOST holds a blank, a newline" in logs, logs
+    assert "Hostile" not in logs and "exec icegridnode" not in logs
 
 
 IMPORTER_HANDOFF = {"IMPORTER_ENABLED": "true", "INGEST_TRACKING_DB_URL": "postgresql://ingest/x",
