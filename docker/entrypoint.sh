@@ -45,7 +45,10 @@ for step in /startup/*; do
   fi
   echo "entrypoint: $step" >&2
   rc=0
-  "$step" || rc=$?
+  # A step's output is preparation, never the command's: stdout belongs to the
+  # command alone (`docker run IMAGE CMD` prints what CMD prints), so every line a
+  # step writes, a site's own step included, goes to stderr.
+  "$step" >&2 || rc=$?
   if [ "$rc" -ne 0 ]; then
     if [ "$BIOMERO_WORKER_START" = node ]; then
       echo "entrypoint: $step failed (exit $rc); the worker is not started" >&2

@@ -45,6 +45,13 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from . import file_env
+
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:  # every command sees VAR where a deployer gave VAR_FILE
+        file_env.apply()
+    except file_env.SecretFileError as exc:
+        print(f"biomero-worker: {exc}", file=sys.stderr)
+        return 2
     args = parser(argv).parse_args(argv)
     return args.run(args, sys.stdout, sys.stderr)
