@@ -70,8 +70,12 @@ def select(environ=None) -> dict[str, str]:
             environ.pop(var, None)
             environ.pop(var + file_env.SUFFIX, None)
     patterns = allow_patterns(environ)
-    return {k: v for k, v in environ.items()
-            if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+    chosen = {k: v for k, v in environ.items()
+              if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+    # an unknown uid's passwd entry (nss_wrapper): ssh and fabric in scripts need it
+    from . import identity
+
+    return {**chosen, **identity.nss_environ(environ)}
 
 
 def extend(env, environ=None) -> list[str]:
