@@ -40,7 +40,7 @@ def test_any_uid_of_group_0_runs_the_worker(stack, worker_image, facts, tmp_path
                      env=worker_environment(facts, name="anyuid"), mounts=upstream_mounts(tmp_path, facts))
     try:
         w.wait_started()
-        code, out = w.exec("id -un; id -u; id -g; echo $HOME")
+        code, out = w.exec(["biomero-worker", "exec", "sh", "-c", "id -un; id -u; id -g; echo $HOME"])
         assert out.split() == ["omero-worker", str(UID), "0", str(layout.HOME)], out
         out = doctor_passes(w)
         assert any(ln.startswith("OK") and ln.split()[1] == "ssh" for ln in out.splitlines())

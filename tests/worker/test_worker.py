@@ -404,10 +404,10 @@ def test_a_worker_given_only_sqlalchemy_url_file_reaches_its_database(stack, wor
         from urllib.parse import urlsplit
 
         assert f"@{urlsplit(facts.sqlalchemy_url).hostname}" in out, out  # the host, shown
-        env_seen = script_env_of(worker)
+        assert facts.db_password not in out + worker.logs()
+        env_seen = script_env_of(worker)  # (printed, so into the logs: checked before)
         assert env_seen["SQLALCHEMY_URL"] == facts.sqlalchemy_url
         assert "SQLALCHEMY_URL_FILE" not in env_seen
-        assert facts.db_password not in out + worker.logs()
     finally:
         worker.remove()
 
