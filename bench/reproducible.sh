@@ -64,7 +64,7 @@ components=$("$VENV/bin/python" -c 'import json,sys; print(len(json.load(open(sy
     echo
     echo "Differing paths (first 40):"
     echo
-    echo "${differing#*$'\n'}" | sed 's/^/    /'
+    while IFS= read -r path; do printf '    %s\n' "$path"; done <<<"${differing#*$'\n'}"
   fi
 } >"$out"
 log "wrote $out"

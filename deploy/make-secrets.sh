@@ -6,8 +6,9 @@
 #   slurm-host/  the login node's host key (so known_hosts can be written now)
 #   postgres/    postgres_db, postgres_user, postgres_password
 #   icegrid/     icegrid_admin_password
-#   compose.env  for `docker-compose --env-file`: the directory and the two
-#                passwords the worker's variables carry
+#   worker/      sqlalchemy_url, icegrid_admin_password: the worker's Compose
+#                secrets (its SQLALCHEMY_URL_FILE, OMERO_ICEGRID_ADMIN_PASSWORD_FILE)
+#   compose.env  for `docker-compose --env-file`: the directory
 # Usage: deploy/make-secrets.sh DIR   (DIR must not exist yet: nothing is overwritten)
 set -euo pipefail
 
@@ -22,7 +23,7 @@ done
 umask 077
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-mkdir "$dir/ssh" "$dir/slurm" "$dir/slurm-host" "$dir/postgres" "$dir/icegrid"
+mkdir "$dir/ssh" "$dir/slurm" "$dir/slurm-host" "$dir/postgres" "$dir/icegrid" "$dir/worker"
 
 password() { openssl rand -hex 16; }
 db_password=$(password)
@@ -31,6 +32,9 @@ printf biomero >"$dir/postgres/postgres_db"
 printf biomero >"$dir/postgres/postgres_user"
 printf '%s' "$db_password" >"$dir/postgres/postgres_password"
 printf '%s' "$admin_password" >"$dir/icegrid/icegrid_admin_password"
+printf 'postgresql+psycopg2://biomero:%s@database:5432/biomero\n' "$db_password" \
+  >"$dir/worker/sqlalchemy_url"
+printf '%s\n' "$admin_password" >"$dir/worker/icegrid_admin_password"
 openssl rand 1024 >"$dir/slurm/munge.key"
 
 ssh-keygen -q -t ed25519 -N '' -C biomero-worker -f "$dir/ssh/id_ed25519"
@@ -48,10 +52,8 @@ CFG
 # The worker copies the mount with strict modes (10-mount-ssh); the containers
 # read their secrets as root. Readable for the worker's uid, whoever made them.
 chmod 755 "$dir/ssh"
-chmod 644 "$dir/ssh/"*
+chmod 644 "$dir/ssh/"* "$dir/worker/"*
 cat >"$dir/compose.env" <<ENV
 BIOMERO_DEPLOY_SECRETS=$dir
-BIOMERO_POSTGRES_PASSWORD=$db_password
-OMERO_ICEGRID_ADMIN_PASSWORD=$admin_password
 ENV
 echo "make-secrets: $dir ready; use: docker-compose --env-file $dir/compose.env -f deploy/compose.yaml up -d"

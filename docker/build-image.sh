@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # the caller exported wins (make exports its command-line overrides).
 declare -A given=()
 for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do given[$var]=${!var-}; done
-# shellcheck source=../build.env
+# shellcheck source=build.env  # relative to the repository root, where make runs shellcheck
 . ./build.env
 for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do [ -z "${given[$var]}" ] || printf -v "$var" '%s' "${given[$var]}"; done
 : "${BASE_IMAGE:=$LOCAL_BASE_IMAGE}"
@@ -42,8 +42,9 @@ INPUTS=(
   pyproject.toml VERSION src startup.d config/base config/overrides
 )
 
-[ -s "$LOCKS/requirements.lock" ] && [ -s "$LOCKS/requirements-nodeps.lock" ] \
-  || { echo "image: ERROR: $LOCKS has no requirements.lock and requirements-nodeps.lock" >&2; exit 1; }
+if [ ! -s "$LOCKS/requirements.lock" ] || [ ! -s "$LOCKS/requirements-nodeps.lock" ]; then
+  echo "image: ERROR: $LOCKS has no requirements.lock and requirements-nodeps.lock" >&2; exit 1
+fi
 if [ "$LOCKS" != docker ]; then INPUTS+=("$LOCKS"); fi
 
 B2R_VERSION=$BIOFORMATS2RAW_VERSION

@@ -37,6 +37,16 @@ else
   export BIOMERO_WORKER_START=command
 fi
 
+# A uid the image does not know (docker run --user 12345:0) gets its passwd entry
+# through nss_wrapper (identity): the steps and the command get the variables that
+# name it (docker exec commands get them from python -m biomero_worker).
+if ! getent passwd "$(id -u)" >/dev/null; then
+  nss_env=$(python -m biomero_worker identity --nss-env) || nss_env=
+  while IFS= read -r assignment; do
+    if [ -n "$assignment" ]; then export "${assignment?}"; fi
+  done <<<"$nss_env"
+fi
+
 for step in /startup/*; do
   [ -e "$step" ] || continue
   if [ ! -f "$step" ] || [ ! -x "$step" ]; then
@@ -45,7 +55,10 @@ for step in /startup/*; do
   fi
   echo "entrypoint: $step" >&2
   rc=0
-  "$step" || rc=$?
+  # A step's output is preparation, never the command's: stdout belongs to the
+  # command alone (`docker run IMAGE CMD` prints what CMD prints), so every line a
+  # step writes, a site's own step included, goes to stderr.
+  "$step" >&2 || rc=$?
   if [ "$rc" -ne 0 ]; then
     if [ "$BIOMERO_WORKER_START" = node ]; then
       echo "entrypoint: $step failed (exit $rc); the worker is not started" >&2

@@ -20,7 +20,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check "pip-tools==$PIP_TOOLS_VERSION"
 compile() { # compile OUT IN
   # shellcheck disable=SC2086  # LOCK_FLAGS holds separate options
-  PIP_FIND_LINKS= "$venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe \
+  PIP_FIND_LINKS="" "$venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe \
     --strip-extras ${LOCK_FLAGS:-} -o "$1" "$2"
 }
 nodeps() { "$venv/bin/python" docker/lock-nodeps.py "$1"; }
@@ -51,7 +51,7 @@ else
 fi
 if [ -z "$biomero" ]; then
   # the zeroc-ice pin alone, so that the Ice compile is cached apart from the rest
-  { echo '# zeroc-ice pin extracted from requirements.lock by `make lock`: do not edit'
+  { echo "# zeroc-ice pin extracted from requirements.lock by \`make lock\`: do not edit"
     awk '/^zeroc-ice==/{p=1} p{print; if ($0 !~ /\\$/) exit}' docker/requirements.lock
   } >docker/zeroc-ice.lock.part
   mv docker/zeroc-ice.lock.part docker/zeroc-ice.lock

@@ -45,6 +45,16 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from . import file_env, identity
+
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:  # every command sees VAR where a deployer gave VAR_FILE
+        file_env.apply()
+    except file_env.SecretFileError as exc:
+        print(f"biomero-worker: {exc}", file=sys.stderr)
+        return 2
+    # what a command runs (doctor's ssh) finds an unknown uid's passwd entry, in a
+    # `docker exec` too, which never passes through the entrypoint
+    identity.apply_nss()
     args = parser(argv).parse_args(argv)
     return args.run(args, sys.stdout, sys.stderr)

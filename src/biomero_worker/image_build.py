@@ -14,7 +14,7 @@ import shutil
 import sysconfig
 from pathlib import Path
 
-from . import identity, layout, runtime_config, script_env_hook
+from . import layout, runtime_config, script_env_hook
 
 # Written by the worker at run time: owned by the node's user and by group 0,
 # group-writable, so that any uid of group 0 runs the worker (identity).
@@ -32,9 +32,8 @@ def prepare(config_src: Path, owner: str, log=print) -> int:
     for d in USER_DIRS:
         shutil.chown(d, owner, ROOT_GROUP)
         d.chmod(0o775)
-    # an unknown uid of group 0 adds its own passwd entry at start (identity)
-    shutil.chown(identity.PASSWD, 0, ROOT_GROUP)
-    identity.PASSWD.chmod(0o664)
+    # /etc/passwd stays root's and read-only: an unknown uid gets its entry through
+    # nss_wrapper at start (identity)
     for role in ("BASE", "IMAGE_OVERRIDES"):
         dest = layout.LAYER_DEFAULTS[role]
         shutil.copytree(config_src / dest.name, dest, dirs_exist_ok=True)

@@ -92,8 +92,17 @@ def writable_dirs(environ=None) -> list[Path]:
     node's files (etc) and data and logs (var), the merged config, temp files."""
     environ = _env(environ)
     return [HOME / ".ssh", omerodir(environ) / "etc", omerodir(environ) / "var",
-            log_dir(environ), merged_path(environ).parent,
-            Path(environ.get("TMPDIR") or "/tmp")]
+            log_dir(environ), merged_path(environ).parent, tmp_dir(environ)]
+
+
+def tmp_dir(environ=None) -> Path:
+    return Path(_env(environ).get("TMPDIR") or "/tmp")
+
+
+def nss_dir(environ=None) -> Path:
+    """The passwd and group files nss_wrapper gives a uid the image does not know
+    (identity): in the temp directory, writable under --read-only."""
+    return tmp_dir(environ) / "biomero-worker-nss"
 
 
 def writable_roots(environ=None) -> list[Path]:

@@ -57,11 +57,25 @@ def allow_patterns(environ=None) -> list[str]:
 
 
 def select(environ=None) -> dict[str, str]:
-    """The variables of ``environ`` that the allow-list lets through."""
-    environ = os.environ if environ is None else environ
+    """The variables of ``environ`` that the allow-list lets through, secrets given
+    as ``VAR_FILE`` read (file_env): a script gets ``VAR``, never the file's name."""
+    from . import file_env
+
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        file_env.apply(environ)
+    except file_env.SecretFileError as exc:
+        log.error("script env: %s; scripts get none of those secrets", exc)
+        for var in file_env.SECRET_VARS:
+            environ.pop(var, None)
+            environ.pop(var + file_env.SUFFIX, None)
     patterns = allow_patterns(environ)
-    return {k: v for k, v in environ.items()
-            if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+    chosen = {k: v for k, v in environ.items()
+              if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+    # an unknown uid's passwd entry (nss_wrapper): ssh and fabric in scripts need it
+    from . import identity
+
+    return {**chosen, **identity.nss_environ(environ)}
 
 
 def extend(env, environ=None) -> list[str]:

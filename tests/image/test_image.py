@@ -49,8 +49,21 @@ def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
     assert config["Healthcheck"]["Test"] == ["CMD", "biomero-worker", "health"]
     worker_exec("test", "-x", "/usr/bin/tini")
     worker_exec("test", "-x", "/usr/local/bin/entrypoint.sh")
+    # /startup holds the steps and nothing else (their README stays in the repository)
     scripts = worker_exec("ls", "/startup").stdout.split()
-    assert scripts == sorted(p.name for p in (REPO / "startup.d").iterdir())
+    assert scripts == sorted(p.name for p in (REPO / "startup.d").glob("*.sh"))
+
+
+def test_command_output_alone_on_stdout(worker_image):
+    """official-images' override-cmd test: `docker run IMAGE CMD` prints on stdout
+    exactly what CMD prints; the preparation's lines all go to stderr."""
+    run = subprocess.run(["docker", "run", "--rm", worker_image, "echo", "hello"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "hello\n"
+    # the preparation did run (and said so on stderr), and skipped nothing
+    assert "entrypoint: /startup/20-slurm-config.sh" in run.stderr
+    assert "skipping" not in run.stderr
 
 
 def test_omerodir_has_etc_and_writable_var(config, worker_exec):

@@ -11,37 +11,62 @@ from biomero_worker import identity, layout
 from tests.support.build_env import REPO
 
 
-def unknown(uid):
-    raise KeyError(uid)
-
-
-def test_an_unknown_uid_gets_a_passwd_entry_with_the_workers_home(tmp_path):
-    passwd = tmp_path / "passwd"
+@pytest.fixture
+def etc(tmp_path, monkeypatch):
+    """/etc/passwd and /etc/group of their own, the temp dir in TMP_PATH, and the
+    wrapper's library found (the real one is exercised in tests/worker/test_identity)."""
+    passwd, group = tmp_path / "passwd", tmp_path / "group"
     passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
-    done = identity.ensure_passwd_entry(12345, 0, passwd, lookup=unknown)
-    assert "uid 12345 added" in done
-    assert passwd.read_text().splitlines()[-1].split(":") == [
+    group.write_text("root:x:0:\n")
+    monkeypatch.setattr(identity, "PASSWD", passwd)
+    monkeypatch.setattr(identity, "GROUP", group)
+    monkeypatch.setattr(identity, "nss_library", lambda: "/usr/lib/x/libnss_wrapper.so")
+    return {"TMPDIR": str(tmp_path / "tmp"), "passwd": passwd, "group": group}
+
+
+def test_an_unknown_uid_gets_an_entry_through_nss_wrapper_not_in_etc_passwd(etc, tmp_path):
+    (tmp_path / "tmp").mkdir()
+    done = identity.write_nss_files(12345, 0, {"TMPDIR": etc["TMPDIR"]}, etc["passwd"],
+                                    etc["group"])
+    assert "through nss_wrapper" in done
+    assert etc["passwd"].read_text() == "root:x:0:0:root:/root:/bin/bash\n"  # untouched
+    wrapped, group = identity.nss_files({"TMPDIR": etc["TMPDIR"]})
+    assert wrapped.read_text().splitlines()[-1].split(":") == [
         "omero-worker", "x", "12345", "0", "BIOMERO worker (docker run --user)",
         str(layout.HOME), "/bin/bash"]
+    assert group.read_text() == "root:x:0:\n"  # gid 0 is known: no entry added
 
 
-def test_a_known_uid_leaves_passwd_alone(tmp_path):
-    passwd = tmp_path / "passwd"
-    passwd.write_text("x\n")
-    assert identity.ensure_passwd_entry(0, 0, passwd, lookup=lambda uid: object()) is None
-    assert passwd.read_text() == "x\n"
+def test_an_unknown_gid_gets_a_group_entry_too(etc, tmp_path):
+    (tmp_path / "tmp").mkdir()
+    identity.write_nss_files(777, 777, {"TMPDIR": etc["TMPDIR"]}, etc["passwd"], etc["group"])
+    _, group = identity.nss_files({"TMPDIR": etc["TMPDIR"]})
+    assert group.read_text().splitlines()[-1] == "omero-worker:x:777:"
 
 
-def refuse(path, mode):  # the host runs these tests as root, who may write anything
-    return False
+def test_the_environment_names_the_wrapper_only_for_an_unknown_uid(etc, tmp_path,
+                                                                  monkeypatch):
+    env = {"TMPDIR": etc["TMPDIR"]}
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(identity.os, "getuid", lambda: 4242)
+    assert identity.nss_environ(env) == {}  # files not made yet: nothing to name
+    identity.write_nss_files(4242, 0, env, etc["passwd"], etc["group"])
+    extra = identity.nss_environ(env)
+    assert extra["LD_PRELOAD"] == "/usr/lib/x/libnss_wrapper.so"
+    assert extra["NSS_WRAPPER_PASSWD"].endswith("biomero-worker-nss/passwd")
+    assert extra["USER"] == "omero-worker"
+    env["LD_PRELOAD"] = "/site/libsite.so"
+    identity.apply_nss(env)  # a deployer's preload is kept, the wrapper after it
+    assert env["LD_PRELOAD"] == "/site/libsite.so /usr/lib/x/libnss_wrapper.so"
+    monkeypatch.setattr(identity.os, "getuid", lambda: 0)
+    assert identity.nss_environ(env) == {}  # root is in /etc/passwd
 
 
-def test_a_passwd_it_may_not_write_names_both_fixes(tmp_path):
-    passwd = tmp_path / "passwd"
-    passwd.write_text("")
-    with pytest.raises(PermissionError, match=r"--user 777:0.*OMERO_UID=777"):
-        identity.ensure_passwd_entry(777, 777, passwd, lookup=unknown, access=refuse)
-    assert passwd.read_text() == ""
+def test_without_the_library_the_fix_is_named(etc, monkeypatch):
+    monkeypatch.setattr(identity, "nss_library", lambda: None)
+    with pytest.raises(OSError, match="nss_wrapper is missing"):
+        identity.write_nss_files(777, 0, {"TMPDIR": etc["TMPDIR"]}, etc["passwd"],
+                                 etc["group"])
 
 
 def test_unwritable_directories_are_named_with_owner_and_mode(tmp_path):

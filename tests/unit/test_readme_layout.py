@@ -42,3 +42,15 @@ def test_every_top_level_entry_and_package_is_named():
     assert {f"src/{p}" for p in packages} <= names
     suites = {p.name for p in (REPO / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert {f"tests/{s}" for s in suites} <= names
+
+
+def test_the_worker_packages_index_names_every_module():
+    """The module index has one owner, biomero_worker's docstring (the README points
+    there): it names every module of the package and nothing else."""
+    import biomero_worker
+
+    index = biomero_worker.__doc__.split("Modules, one job each", 1)[1].split("\n\n")[0]
+    named = set(re.findall(r"^  (\w+)\s", index, re.M))
+    modules = {p.stem for p in (REPO / "src" / "biomero_worker").glob("*.py")
+               if not p.stem.startswith("__")}
+    assert named == modules

@@ -1,6 +1,7 @@
 """Any uid of group 0 (`docker run --user 12345:0`, as OpenShift runs images) and
-`--read-only` with a tmpfs on each directory the worker writes: the worker starts,
-doctor passes (ssh and biomero need the passwd entry it adds), a script runs. A uid
+`--read-only` with a tmpfs on each directory the worker writes, together too: the
+worker starts, doctor passes (ssh and biomero need the passwd entry nss_wrapper
+gives an unknown uid), a script runs. A uid
 that cannot run it is refused at start with the fix; an unwritable directory is
 named with its owner and mode."""
 
@@ -24,7 +25,10 @@ UID = 12345
 def doctor_passes(w) -> str:
     # the test config's Slurm paths, made over this worker's own ssh (as the shared
     # worker fixture does)
-    code, out = w.exec(f"ssh {SSH_ALIAS} mkdir -p " + " ".join(SLURM_PATHS.values()))
+    # through the worker's exec: a uid the image does not know has its passwd entry
+    # (nss_wrapper) there, not in a bare `docker exec ssh`
+    code, out = w.exec(f"biomero-worker exec ssh {SSH_ALIAS} mkdir -p "
+                       + " ".join(SLURM_PATHS.values()))
     assert code == 0, out
     code, out = w.exec("doctor")
     assert code == 0, out
@@ -36,7 +40,7 @@ def test_any_uid_of_group_0_runs_the_worker(stack, worker_image, facts, tmp_path
                      env=worker_environment(facts, name="anyuid"), mounts=upstream_mounts(tmp_path, facts))
     try:
         w.wait_started()
-        code, out = w.exec("id -un; id -u; id -g; echo $HOME")
+        code, out = w.exec(["biomero-worker", "exec", "sh", "-c", "id -un; id -u; id -g; echo $HOME"])
         assert out.split() == ["omero-worker", str(UID), "0", str(layout.HOME)], out
         out = doctor_passes(w)
         assert any(ln.startswith("OK") and ln.split()[1] == "ssh" for ln in out.splitlines())
@@ -65,6 +69,23 @@ def test_read_only_with_a_tmpfs_on_each_writable_directory(stack, worker_image, 
         assert code != 0 and "Read-only file system" in out, out
         doctor_passes(w)
         assert "read-only ok" in run_script(w, "print('read-only ok')")
+    finally:
+        w.remove()
+
+
+def test_read_only_with_an_unknown_uid_needs_no_writable_etc_passwd(stack, worker_image,
+                                                                     facts, tmp_path):
+    w = start_worker(stack, worker_image, facts, name="rouid", user=f"{UID}:0",
+                     read_only=True, tmpfs=read_only_tmpfs(UID),
+                     env=worker_environment(facts, name="rouid"),
+                     mounts=upstream_mounts(tmp_path, facts))
+    try:
+        w.wait_started()
+        code, out = w.exec("stat -c '%a %u' /etc/passwd; grep -c ':12345:' /etc/passwd")
+        assert out.split()[:3] == ["644", "0", "0"], out  # root's, and no entry added
+        doctor_passes(w)
+        assert "as omero-worker" in run_script(
+            w, "import getpass; print('as', getpass.getuser())")
     finally:
         w.remove()
 

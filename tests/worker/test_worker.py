@@ -28,6 +28,7 @@ from tests.worker.service import (
     run_script,
     run_to_exit,
     start_worker,
+    upstream_mounts,
     worker_environment,
 )
 
@@ -379,6 +380,36 @@ def test_no_piece_of_a_database_password_is_printed(stack, worker_image, facts, 
         assert "database:1" in everything and "***" in everything
     else:  # refused before parsing, with the fix
         assert "cannot be used" in everything and "percent-encode" in everything
+
+
+def test_a_worker_given_only_sqlalchemy_url_file_reaches_its_database(stack, worker_image,
+                                                                    facts, tmp_path):
+    """docker-library's VAR_FILE: the URL comes from a secret file (with the trailing
+    newline an editor or `echo` leaves); start-up, doctor (a `docker exec`, which never
+    passes through the entrypoint) and scripts all see it; the password is never shown."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "db_url").write_text(facts.sqlalchemy_url + "\n")
+    (secrets / "db_url").chmod(0o644)
+    env = worker_environment(facts, name="urlfile", SQLALCHEMY_URL=None,
+                             SQLALCHEMY_URL_FILE="/run/secrets/db_url")
+    worker = start_worker(stack, worker_image, facts, name="urlfile", env=env,
+                          mounts={"/run/secrets": (secrets, "ro"),
+                                  **upstream_mounts(tmp_path, facts)})
+    try:
+        worker.wait_started()
+        code, out = worker.exec(["doctor", "--only", "database"])
+        assert code == 0, out
+        assert re.search(r"^OK\s+database\s.*reachable", out, re.M), out
+        from urllib.parse import urlsplit
+
+        assert f"@{urlsplit(facts.sqlalchemy_url).hostname}" in out, out  # the host, shown
+        assert facts.db_password not in out + worker.logs()
+        env_seen = script_env_of(worker)  # (printed, so into the logs: checked before)
+        assert env_seen["SQLALCHEMY_URL"] == facts.sqlalchemy_url
+        assert "SQLALCHEMY_URL_FILE" not in env_seen
+    finally:
+        worker.remove()
 
 
 def test_an_ssh_mount_the_worker_cannot_read_is_named_with_the_fix(stack, worker_image, facts,
