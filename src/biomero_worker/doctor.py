@@ -16,6 +16,8 @@ rather than hangs when a neighbour is down.
              (skipped when [ANALYTICS] track_workflows is off)
   registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
   node       this container's node is registered (only when a node runs here)
+  detached   BIOMERO_DETACHED_WORKFLOWS is not true (no supervisor here: runs would
+             wait for ever)
   script-env which allow-listed variables are set, passed to every script (names only)
   bioformats2raw  present or not (information)
 
@@ -338,6 +340,13 @@ class Doctor:
                                 f"answer ({why}); OMERO has no Processor on this node")
         return Result(FAIL, f"node {name} not registered: {why}")
 
+    def check_detached(self) -> Result:
+        from . import detached
+
+        why = detached.refusal(self.env)
+        return Result(FAIL, why) if why else Result(OK, f"{detached.VAR} is not true "
+                                                        "(workflows run in their scripts)")
+
     def check_script_env(self) -> Result:
         from . import script_env
 
@@ -352,7 +361,7 @@ class Doctor:
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
     CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "cluster-tools",
-              "database", "registry", "node", "script-env", "bioformats2raw"]
+              "database", "registry", "node", "detached", "script-env", "bioformats2raw"]
 
     def run(self, name: str) -> Result:
         fn = getattr(self, "check_" + name.replace("-", "_"))
