@@ -11,7 +11,8 @@ rather than hangs when a neighbour is down.
   slurm-paths  the [SLURM] paths biomero uses exist on the cluster
   cluster-tools  the programs biomero runs over SSH on the login node, one round trip:
              sbatch, sacct (answering), the zip command, perl, strings, grep -P, and
-             git when [SLURM] slurm_script_repo is set; one line each
+             git when [SLURM] slurm_script_repo is set; with biomero 2.9 also nohup,
+             apptainer/singularity, awk and sort, as its settings need; one line each
   database   the analytics database accepts a login and biomero's tables exist
              (skipped when [ANALYTICS] track_workflows is off)
   registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
@@ -255,7 +256,7 @@ class Doctor:
         blocked = self._needs_ssh()
         if blocked:
             return blocked
-        plan = cluster_tools.plan(self.cfg(), self.env)
+        plan = cluster_tools.plan(self.cfg(), self.env, biomero_release())
         limit = max(1, int(self.timeout / 2))  # per program, so that ssh's bound holds
         try:
             r = self.ssh(plan.script(limit))
@@ -369,6 +370,16 @@ class Doctor:
             return fn()
         except Exception as exc:  # a check that breaks is a failed check, not a traceback
             return Result(FAIL, f"check crashed: {type(exc).__name__}: {exc}")
+
+
+def biomero_release() -> str | None:
+    """The installed biomero's release (what it runs on the cluster depends on it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("biomero")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _last_line(output: str, returncode: int) -> str:
