@@ -86,17 +86,20 @@ def test_ice_is_3_6_5(worker_exec):
     assert out.strip() == "3.6.5"
 
 
-def test_pip_check_reports_only_the_recorded_pin(worker_exec):
-    recorded = [ln for ln in (REPO / "docker" / "pip-check.expected").read_text().splitlines()
+def test_pip_check_reports_only_the_recorded_pin(worker_exec, release_dir):
+    recorded = [ln for ln in (release_dir / "pip-check.expected").read_text().splitlines()
                 if ln and not ln.startswith("#")]
-    assert recorded == ["biomero-importer 1.4.2 has requirement ezomero==3.2.3, but you have "
-                        "ezomero 1.1.1."]
+    if release_dir == REPO / "docker":  # the default release's one recorded conflict
+        assert recorded == ["biomero-importer 1.4.2 has requirement ezomero==3.2.3, but you "
+                            "have ezomero 1.1.1."]
     proc = worker_exec("python", "-m", "pip", "check", check=False)
-    assert (proc.returncode, proc.stdout.splitlines()) == (1, recorded), proc.stderr
+    said = recorded or ["No broken requirements found."]
+    assert (proc.returncode, proc.stdout.splitlines()) == (1 if recorded else 0, said), \
+        proc.stdout + proc.stderr
 
 
-def test_venv_matches_the_locks(worker_exec):
-    lock = "".join((REPO / "docker" / name).read_text()
+def test_venv_matches_the_locks(worker_exec, release_dir):
+    lock = "".join((release_dir / name).read_text()
                    for name in ("requirements.lock", "requirements-nodeps.lock"))
     pins = {m.group(1).lower().replace("_", "-"): m.group(2)
             for m in re.finditer(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", lock, re.M)}
@@ -192,10 +195,10 @@ def test_jre_only_with_bioformats2raw(config, worker_exec):
 
 # ---- labels ----------------------------------------------------------------------------
 
-def test_oci_labels(config):
+def test_oci_labels(config, release_dir):
     labels = config["Labels"]
     assert labels["org.opencontainers.image.version"] == version()
-    lock = (REPO / "docker" / "requirements.lock").read_text()
+    lock = (release_dir / "requirements.lock").read_text()
     biomero = re.search(r"^biomero==(\S+)", lock, re.M).group(1)
     assert labels[f"{LABEL}.biomero.version"] == biomero
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
