@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -83,12 +85,15 @@ def test_patches_target_the_two_python_311_fixes():
 
 # ---- the worker's own needs, and each release's locks ----------------------------------
 def releases() -> list:
-    """docker/ (the default release) and every docker/locks/biomero-x.y.z/."""
-    return [DOCKER, *sorted(p for p in (DOCKER / "locks").glob("biomero-*") if p.is_dir())]
+    """docker/ (the default release) and every committed docker/locks/biomero-x.y.z/
+    (git's list: test_build_script.py makes and removes one of its own meanwhile)."""
+    tracked = subprocess.run(["git", "ls-files", "docker/locks"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.split()
+    return [DOCKER, *sorted({REPO / Path(f).parent for f in tracked})]
 
 
 def test_there_is_a_variant_release_to_check():
-    assert [p.name for p in releases()[1:]] == ["biomero-2.9.0b15"]
+    assert "biomero-2.9.0b15" in [p.name for p in releases()[1:]]
 
 
 def test_every_release_locks_the_workers_own_needs_at_their_pins():
