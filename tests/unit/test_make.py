@@ -4,6 +4,7 @@ that venv (the bug of a variable defined after the fragment that used it)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -31,8 +32,15 @@ def fresh_clone(tmp_path_factory):
     return dest
 
 
+# What an outer `make test …` hands its recipes (its command-line variables through
+# MAKEFLAGS, its exports): a fresh clone's make must not see them.
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTEST_ARGS",
+              "BIOMERO_VERSION", "WORKER_IMAGE", "IMAGE")
+
+
 def make(clone, *args, timeout=60):
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone,
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
