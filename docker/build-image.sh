@@ -28,6 +28,7 @@ for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do [ -z "${given[$var]}" ] || p
 : "${BUILD_CA:=/etc/ssl/certs/ca-certificates.crt}"
 : "${BUILD_DIR:=.build}"
 : "${LOCKS:=docker}"  # the venv's locks: docker/, or docker/locks/biomero-x.y.z (make image BIOMERO_VERSION=)
+: "${VARIANT_TAG:=}" # with LOCKS=docker/locks/...: the one tag (VERSION-biomerox.y.z), never :VERSION or :latest
 : "${FORCE:=}"      # non-empty: build even when the stamp says up to date
 : "${NO_CACHE:=}"   # non-empty: docker build --no-cache (cold build)
 
@@ -45,7 +46,12 @@ INPUTS=(
 if [ ! -s "$LOCKS/requirements.lock" ] || [ ! -s "$LOCKS/requirements-nodeps.lock" ]; then
   echo "image: ERROR: $LOCKS has no requirements.lock and requirements-nodeps.lock" >&2; exit 1
 fi
-if [ "$LOCKS" != docker ]; then INPUTS+=("$LOCKS"); fi
+if [ "$LOCKS" != docker ]; then
+  INPUTS+=("$LOCKS")
+  if [ -z "$VARIANT_TAG" ]; then
+    echo "image: ERROR: LOCKS=$LOCKS needs VARIANT_TAG: a variant never takes :$VERSION or :latest" >&2; exit 1
+  fi
+fi
 
 B2R_VERSION=$BIOFORMATS2RAW_VERSION
 B2R_SHA256=$BIOFORMATS2RAW_SHA256
@@ -161,12 +167,17 @@ key=$( {
   if [ "$b2r" = included ]; then echo "b2r=$B2R_SHA256"; fi
 } | sha256sum | cut -c1-32)
 
-tag="$IMAGE:$VERSION"
-stamp="$BUILD_DIR/image-$(echo "$IMAGE-$TARGET" | tr '/:' '__').stamp"
+# The default release: IMAGE:VERSION and IMAGE:latest. Another release's image:
+# IMAGE:VARIANT_TAG alone, so that it never stands in for the default one.
+if [ -n "$VARIANT_TAG" ]; then tags=("$IMAGE:$VARIANT_TAG"); else tags=("$IMAGE:$VERSION" "$IMAGE:latest"); fi
+tag=${tags[0]}
+stamp="$BUILD_DIR/image-$(echo "$IMAGE${VARIANT_TAG:+-$VARIANT_TAG}-$TARGET" | tr '/:' '__').stamp"
 labels=$(docker image inspect --format '{{index .Config.Labels "org.biomero-worker.inputs-hash"}}' \
-           "$tag" "$IMAGE:latest" 2>/dev/null || true)
+           "${tags[@]}" 2>/dev/null || true)
+want=() tag_args=()
+for t in "${tags[@]}"; do want+=("$key"); tag_args+=(-t "$t"); done
 if [ -z "$FORCE" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] \
-   && [ "$labels" = "$key"$'\n'"$key" ]; then
+   && [ "$labels" = "$(printf '%s\n' "${want[@]}")" ]; then
   log "$tag is up to date (inputs $key)"
   exit 0
 fi
@@ -183,7 +194,7 @@ log "building $tag (target $TARGET, inputs $key)"
 rm -f "$stamp"
 docker_build --progress=plain -f docker/Dockerfile --target "$TARGET" \
   "${build_args[@]}" --build-arg "INPUTS_HASH=$key" "${secret[@]}" "${nocache[@]}" \
-  -t "$tag" -t "$IMAGE:latest" .
+  "${tag_args[@]}" .
 mkdir -p "$BUILD_DIR"
 echo "$key" > "$stamp"
 log "built $tag"

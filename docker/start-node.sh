@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The image's CMD: the OMERO.grid node that holds Processor-0. Resolves master and
+# The image's CMD: the OMERO.grid node that holds Processor-0. Refuses to start when
+# biomero's detached workflows are asked for (no supervisor here). Resolves master and
 # worker (bounded), writes etc/internal.cfg, etc/$OMERO_WORKER_NAME.cfg and
 # etc/ice.config (src/biomero_worker/node.py), then becomes icegridnode, so that
 # tini's SIGTERM reaches it. Beside it, the log follower copies the node's, the
@@ -9,6 +10,9 @@
 set -euo pipefail
 
 cd "${OMERODIR:?OMERODIR is not set}"
+# BIOMERO_DETACHED_WORKFLOWS true: scripts would queue runs no supervisor here ever
+# runs; the node does not start (src/biomero_worker/detached.py says why).
+python -m biomero_worker detached-check
 cfg=$(python -m biomero_worker node-config)
 ready=$(mktemp -u "${TMPDIR:-/tmp}/log-forward.XXXXXX")
 python -m biomero_worker log-forward --ready "$ready" &

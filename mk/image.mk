@@ -10,13 +10,13 @@ BIOFORMATS2RAW_ARCHIVE ?=
 # CA bundle trusted by HTTPS steps of the build (a BuildKit secret, never a layer).
 BUILD_CA ?= /etc/ssl/certs/ca-certificates.crt
 
-IMAGE_ENV = IMAGE='$(IMAGE)' VERSION='$(VERSION)' BASE_IMAGE='$(BASE_IMAGE)' \
+IMAGE_ENV = IMAGE='$(IMAGE)' VERSION='$(VERSION)' VARIANT_TAG='$(VARIANT_TAG)' BASE_IMAGE='$(BASE_IMAGE)' \
   OMERO_UID='$(OMERO_UID)' OMERO_GID='$(OMERO_GID)' LOCKS='$(or $(VARIANT_LOCKS),docker)' \
   BIOFORMATS2RAW='$(BIOFORMATS2RAW)' BIOFORMATS2RAW_ARCHIVE='$(BIOFORMATS2RAW_ARCHIVE)' \
   BUILD_CA='$(BUILD_CA)' BUILD_DIR='$(BUILD_DIR)'
 
 .PHONY: image
-image: base ## Build the worker image (IMAGE:VERSION and :latest) (no-op when inputs are unchanged)
+image: base ## Build the worker image (IMAGE:VERSION and :latest; BIOMERO_VERSION=x.y.z: IMAGE:VERSION-biomerox.y.z) (no-op when inputs are unchanged)
 	@$(IMAGE_ENV) TARGET=runtime docker/build-image.sh
 
 TEST_PREREQS += image
@@ -34,27 +34,37 @@ LOCK_RUN = docker run --rm --user "$$(id -u):$$(id -g)" -e HOME=/tmp \
 
 .PHONY: build-env
 build-env: base ## Build the build environment's image (compilers, Python 3.11: make lock runs there)
-	@$(IMAGE_ENV) IMAGE='$(IMAGE)-build-env' LOCKS=docker TARGET=build-env docker/build-image.sh
+	@$(IMAGE_ENV) IMAGE='$(IMAGE)-build-env' LOCKS=docker VARIANT_TAG= TARGET=build-env docker/build-image.sh
 
 .PHONY: lock lock-upgrade
-lock: build-env ## Re-resolve docker/*.in into the hash-pinned docker/*.lock (keeps pins), in a container
-	$(LOCK_RUN) docker
+lock: build-env ## Re-resolve docker/*.in into the hash-pinned docker/*.lock (keeps pins), in a container (BIOMERO_VERSION=x.y.z: that release's locks)
+	$(LOCK_RUN) $(LOCK_ARGS)
 
 lock-upgrade: LOCK_FLAGS = --upgrade
 lock-upgrade: lock ## Re-resolve the locks to the newest versions the .in files allow
 
 # `make image BIOMERO_VERSION=x.y.z`: the image with another biomero release, from
-# locks resolved for it (docker/locks/biomero-x.y.z/, made once, in the container;
-# commit them to keep that build reproducible). Empty or the locked release: the
-# default locks.
+# locks resolved for it (docker/locks/biomero-x.y.z/: what that release requires plus
+# docker/worker-requirements.in, made once, in the container; committed to keep that
+# build reproducible; `make lock BIOMERO_VERSION=x.y.z` re-resolves them), tagged
+# IMAGE:VERSION-biomerox.y.z only, which the suites then test (WORKER_IMAGE below).
+# Empty or the locked release: the default locks and tags.
 BIOMERO_VERSION ?=
 LOCKED_BIOMERO := $(shell sed -nE 's/^biomero==([^ ]+).*/\1/p' docker/requirements.lock)
 ifneq ($(filter-out $(LOCKED_BIOMERO),$(BIOMERO_VERSION)),)
 VARIANT_LOCKS := docker/locks/biomero-$(BIOMERO_VERSION)
+VARIANT_TAG := $(VERSION)-biomero$(BIOMERO_VERSION)
 image: $(VARIANT_LOCKS)/requirements.lock
-$(VARIANT_LOCKS)/requirements.lock: docker/requirements.in docker/requirements-nodeps.in | build-env
+# Only when missing (a clean clone's file times say nothing about which is newer).
+$(VARIANT_LOCKS)/requirements.lock: | build-env
 	$(LOCK_RUN) $(VARIANT_LOCKS) $(BIOMERO_VERSION)
+lock: LOCK_ARGS = $(VARIANT_LOCKS) $(BIOMERO_VERSION)
+# `make test BIOMERO_VERSION=x.y.z`: the suites that run the image (image, worker,
+# end-to-end workflow) against that release's image. The build script's and the
+# host-only suites do not depend on the release: the default run has them.
+PYTEST_ARGS ?= tests/image tests/worker tests/workflow --ignore=tests/image/test_build_script.py
 endif
+LOCK_ARGS ?= docker
 
 # ---- the scripts the worker runs (for the image tests) ------------------------
 SCRIPT_SOURCES := $(BUILD_DIR)/script-sources
@@ -72,11 +82,14 @@ TEST_PREREQS += script-sources
 # ---- what biomero reads ------------------------------------------------------
 # config_merge's validator knows what biomero's from_config reads from this file,
 # which the image's biomero writes itself (an image test fails when it is stale).
+# Per release: another release's copy lives with its locks, and its image's
+# validator uses that copy (docker/Dockerfile, tools-wheel stage).
+BIOMERO_READS = $(if $(VARIANT_LOCKS),$(VARIANT_LOCKS),src/config_merge)/biomero_reads.json
 .PHONY: biomero-reads
-biomero-reads: image ## Regenerate src/config_merge/biomero_reads.json from the image's biomero
+biomero-reads: image ## Regenerate src/config_merge/biomero_reads.json (BIOMERO_VERSION=x.y.z: that release's) from the image's biomero
 	docker run --rm --entrypoint python $(WORKER_IMAGE) -m biomero_worker biomero-reads \
-	  > src/config_merge/biomero_reads.json.part
-	mv src/config_merge/biomero_reads.json.part src/config_merge/biomero_reads.json
+	  > $(BIOMERO_READS).part
+	mv $(BIOMERO_READS).part $(BIOMERO_READS)
 
 # ---- benchmark ---------------------------------------------------------------
 .PHONY: bench-image
@@ -85,8 +98,9 @@ bench-image: base $(VENV_STAMP) ## Image sizes, one-stage comparison, cold/no-op
 
 BENCH_TARGETS += bench-image
 
-# The tag the image tests (tests/image/fixtures.py) and other suites run.
-WORKER_IMAGE ?= $(IMAGE):$(VERSION)
+# The tag the image tests (tests/image/fixtures.py) and other suites run: the
+# variant's with BIOMERO_VERSION (`make test BIOMERO_VERSION=x.y.z`).
+WORKER_IMAGE ?= $(IMAGE):$(or $(VARIANT_TAG),$(VERSION))
 export WORKER_IMAGE
 
 .PHONY: bench-reproducible

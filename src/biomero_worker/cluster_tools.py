@@ -18,6 +18,15 @@ What biomero 2.8.3 (biomero/slurm_client.py) runs, and so what is probed:
   strings  a running job's progress (``tail -n N LOG | strings``)
   grep -P  image versions, converters and data files (``grep -oP``, lookarounds)
   git      only with [SLURM] slurm_script_repo: cloned, then ``git -C DIR pull``
+
+What biomero 2.9 runs there besides (``plan(..., release=)``: the installed release):
+  nohup    workflow images pulled on the login node in the background
+           (``nohup env … bash pull_images.sh … &``) unless slurm_image_pull_via_sbatch
+  apptainer/singularity  on the login node itself with remote_shallow_zarr (its
+           default): the installed shallower image's labels (``inspect --json
+           --labels``); also whether a pulled image is sound
+  awk, sort  a remote shallower job found again after a restart
+           (``sacct --name=… | awk … | sort -u``)
 """
 
 from __future__ import annotations
@@ -43,7 +52,13 @@ SAMPLE = {  # filter probes: input, expected output, command
     "perl": ("job 42 done", "42", ["perl", "-wne", r"/job (\d+) done/ and print $1"]),
     "strings": ("biomero-doctor", "biomero-doctor", ["strings"]),
     "grep": ("w_v1.2.sif", "v1.2", ["grep", "-oP", r"(?<=_)v[0-9.]+(?=\.sif)"]),
+    "awk": ("42 RUNNING", "42", ["awk", "NF {print $1}"]),
+    "sort": ("42", "42", ["sort", "-u"]),
 }
+# biomero's reading of a boolean variable (SlurmClient._get_config_value): these
+# words, lower-cased; any other value leaves the configured one.
+TRUE_WORDS = ("true", "1", "yes", "y", "on")
+FALSE_WORDS = ("false", "0", "no", "n", "off")
 
 # Shell functions of the probe (no external program besides the probed ones).
 LIBRARY = r"""
@@ -191,8 +206,32 @@ class Plan:
         return "\n".join(lines) + "\n"
 
 
-def plan(cfg, env) -> Plan:
-    """The tools biomero runs with this merged config CFG and environment ENV."""
+def setting(cfg, env, option: str, var: str, default: bool) -> tuple[bool, str]:
+    """A [SLURM] boolean as biomero 2.9 reads it (VAR in the environment first, when
+    it is one of its words), and where it comes from."""
+    word = env.get(var, "").lower()
+    if word in TRUE_WORDS + FALSE_WORDS:
+        return word in TRUE_WORDS, f"{var}={env[var]}"
+    try:
+        value = cfg.getboolean("SLURM", option, fallback=default)
+    except ValueError:  # config validation names it; biomero itself would not start
+        return default, f"[SLURM] {option} unreadable: its default"
+    if cfg.has_option("SLURM", option):
+        return value, f"[SLURM] {option}"
+    return value, f"[SLURM] {option} unset: biomero's default"
+
+
+def release_at_least(release: str | None, minimum: tuple[int, ...]) -> bool:
+    """Whether biomero RELEASE (e.g. 2.9.0b15) is MINIMUM or newer (None: no)."""
+    if not release:
+        return False
+    numbers = re.match(r"\d+(?:\.\d+)*", release)
+    return bool(numbers) and tuple(int(n) for n in numbers[0].split(".")) >= minimum
+
+
+def plan(cfg, env, release: str | None = None) -> Plan:
+    """The tools biomero RELEASE (the installed one, doctor asks) runs with this
+    merged config CFG and environment ENV."""
     p = Plan()
     p.tools.append(Tool("sbatch", "sbatch", "biomero submits every job with sbatch",
                         _call("_bw_exec", "sbatch", "sbatch", "--version")))
@@ -215,7 +254,37 @@ def plan(cfg, env) -> Plan:
     else:
         p.tools.append(decided("git", UNUSED, "not needed: [SLURM] slurm_script_repo is empty "
                                             "(biomero writes the job scripts itself)"))
+    if release_at_least(release, (2, 9)):
+        _plan_2_9(p, cfg, env)
     return p
+
+
+def _plan_2_9(p: Plan, cfg, env) -> None:
+    via_sbatch, source = setting(cfg, env, "slurm_image_pull_via_sbatch",
+                                 "BIOMERO_IMAGE_PULL_VIA_SBATCH", False)
+    if via_sbatch:
+        p.tools.append(decided("nohup", UNUSED, f"not needed: images are pulled by a Slurm "
+                                              f"job ({source})"))
+    else:
+        p.tools.append(Tool("nohup", "nohup", "biomero pulls workflow images on the login node "
+                            "in the background (`nohup env … bash pull_images.sh &`)",
+                            _call("_bw_found", "nohup", "nohup"), note=source))
+    shallow, source = setting(cfg, env, "remote_shallow_zarr", "BIOMERO_REMOTE_SHALLOW_ZARR",
+                              True)
+    if shallow:
+        p.tools.append(Tool("container", "apptainer/singularity", "biomero reads the remote "
+                            "shallower image's labels on the login node (`inspect --json "
+                            "--labels`) and checks pulled images there",
+                            "if _bw_have apptainer >/dev/null; then _bw_found container "
+                            "apptainer; else _bw_found container singularity; fi",
+                            note=source))
+        for key, use in (("awk", "`sacct --name=… | awk …`"), ("sort", "`… | sort -u`")):
+            p.tools.append(Tool(key, key, f"biomero finds a remote shallower job again after "
+                                f"a restart with {use}", _filter(key), SAMPLE[key][1],
+                                note=source))
+    else:
+        p.tools.append(Tool("container", "apptainer/singularity", "", None, known=(
+            UNUSED, f"not needed on the login node: no remote shallowing ({source})")))
 
 
 SEVEN = "biomero packs job results (`a -y … -tzip`) and unpacks inputs (`x -y -o…`) with it"
@@ -305,8 +374,8 @@ def describe(tool: Tool, a: Answer, host: str, limit: int) -> str:
     """The detail of one tool's line."""
     source = f" ({tool.note})" if tool.note else ""
     if a.status == MISSING:
-        if tool.name == "7z/7za":
-            where = f"neither 7z nor 7za is on {host}'s PATH"
+        if tool.name in ("7z/7za", "apptainer/singularity"):
+            where = f"neither {' nor '.join(tool.name.split('/'))} is on {host}'s PATH"
         elif "/" in a.path:
             where = f"{a.path} is not an executable file on {host}"
         else:

@@ -11,11 +11,14 @@ rather than hangs when a neighbour is down.
   slurm-paths  the [SLURM] paths biomero uses exist on the cluster
   cluster-tools  the programs biomero runs over SSH on the login node, one round trip:
              sbatch, sacct (answering), the zip command, perl, strings, grep -P, and
-             git when [SLURM] slurm_script_repo is set; one line each
+             git when [SLURM] slurm_script_repo is set; with biomero 2.9 also nohup,
+             apptainer/singularity, awk and sort, as its settings need; one line each
   database   the analytics database accepts a login and biomero's tables exist
              (skipped when [ANALYTICS] track_workflows is off)
   registry   the master's IceGrid registry answers (CONFIG_omero_master_host)
   node       this container's node is registered (only when a node runs here)
+  detached   BIOMERO_DETACHED_WORKFLOWS is not true (no supervisor here: runs would
+             wait for ever)
   script-env which allow-listed variables are set, passed to every script (names only)
   bioformats2raw  present or not (information)
 
@@ -295,7 +298,7 @@ class Doctor:
         blocked = self._needs_ssh()
         if blocked:
             return blocked
-        plan = cluster_tools.plan(self.cfg(), self.env)
+        plan = cluster_tools.plan(self.cfg(), self.env, biomero_release())
         limit = max(1, int(self.timeout / 2))  # per program, so that ssh's bound holds
         try:
             r = self.ssh(plan.script(limit))
@@ -380,6 +383,13 @@ class Doctor:
                                 f"answer ({why}); OMERO has no Processor on this node")
         return Result(FAIL, f"node {name} not registered: {why}")
 
+    def check_detached(self) -> Result:
+        from . import detached
+
+        why = detached.refusal(self.env)
+        return Result(FAIL, why) if why else Result(OK, f"{detached.VAR} is not true "
+                                                        "(workflows run in their scripts)")
+
     def check_script_env(self) -> Result:
         from . import script_env
 
@@ -394,7 +404,7 @@ class Doctor:
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
     CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "cluster-tools",
-              "database", "registry", "node", "script-env", "bioformats2raw"]
+              "database", "registry", "node", "detached", "script-env", "bioformats2raw"]
 
     def run(self, name: str) -> Result:
         fn = getattr(self, "check_" + name.replace("-", "_"))
@@ -404,6 +414,16 @@ class Doctor:
             return Result(FAIL, str(exc))
         except Exception as exc:  # a check that breaks is a failed check, not a traceback
             return Result(FAIL, f"check crashed: {type(exc).__name__}: {exc}")
+
+
+def biomero_release() -> str | None:
+    """The installed biomero's release (what it runs on the cluster depends on it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("biomero")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _last_line(output: str, returncode: int) -> str:

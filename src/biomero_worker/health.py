@@ -1,14 +1,14 @@
 """``biomero-worker health``: the image's HEALTHCHECK, cheap (no SSH, no cluster, no
-network; well under a second): the merged slurm-config is valid, the grid node runs,
-and it holds its session with the master's registry (the node's own log says so
-last). ``doctor`` is the full check. Exit 0 healthy, 1 not, one line saying why."""
+network; well under a second): detached workflows are not asked for (no supervisor
+here: detached.py), the merged slurm-config is valid, the grid node runs, and it holds
+its session with the master's registry (the node's own log says so last). ``doctor`` is the full check. Exit 0 healthy, 1 not, one line saying why."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from . import layout, runtime_config
+from . import detached, layout, runtime_config
 
 ESTABLISHED = "established session with replica"
 LOST = "lost session with replica"
@@ -41,7 +41,7 @@ def last_session_event(log: Path) -> str | None:
 
 def problems(environ=None) -> list[str]:
     environ = os.environ if environ is None else environ
-    found = []
+    found = [why] if (why := detached.refusal(environ)) else []
     status = runtime_config.read_status(environ)
     if not layout.merged_path(environ).exists():
         found.append(f"no merged slurm-config at {layout.merged_path(environ)}")

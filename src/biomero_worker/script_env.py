@@ -13,7 +13,8 @@ slurm-config is re-merged so that an edit to a runtime layer applies to this run
 Allow-list: ``DEFAULT_ALLOW`` (proxies, biomero's variables, the importer hand-off's)
 plus the names or shell patterns in
 ``BIOMERO_SCRIPT_ENV_ALLOW`` (separated by commas or whitespace). Nothing else from
-the worker's environment reaches a script.
+the worker's environment reaches a script, and never ``DENY``
+(``BIOMERO_DETACHED_WORKFLOWS``: no supervisor here, see detached.py).
 
 What the hook relies on in omero-py (checked by ``contract_problems()``, which the
 tests run against the real omero-py in the image):
@@ -31,18 +32,22 @@ import logging
 import os
 import re
 
-from . import layout
+from . import detached, layout
 
 PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"]
 # What BIOMERO's scripts and biomero read from their environment (beyond what
 # omero-py passes itself, e.g. OMERODIR); the tests derive the need from biomero's
 # slurm_env and from biomero-scripts' own list, and fail when this falls short.
 BIOMERO_VARS = ["SQLALCHEMY_URL", "PERSISTENCE_MODULE", "BIOMERO_*",
-                "GPU_PARTITION", "GPU_GRES", "GPU_GPUS"]  # biomero.constants.slurm_env
+                "GPU_PARTITION", "GPU_GRES", "GPU_GPUS",  # biomero.constants.slurm_env
+                "PROCESSED_DATA_FOLDER"]  # slurm_env from 2.9 on
 IMPORTER_VARS = ["IMPORTER_ENABLED", "INGEST_TRACKING_DB_URL", "OMERO_BIOMERO_*",
                  "OMERO_DATA_DIR", "USE_INPLACE_ATTACHMENTS"]  # the BIOMERO.importer hand-off
 DEFAULT_ALLOW = PROXY_VARS + [v.lower() for v in PROXY_VARS] + BIOMERO_VARS + IMPORTER_VARS
 ALLOW_VAR = "BIOMERO_SCRIPT_ENV_ALLOW"
+# Never passed, whatever the allow-list says: with it true, biomero's scripts queue
+# runs for a supervisor this processor does not have (detached.py).
+DENY = [detached.VAR]
 # Always set in a script's environment: biomero's authoritative-file mode, so the
 # merged config is the only one it reads (see runtime_config).
 CONFIG_VAR = layout.CONFIG_FILE_VAR
@@ -71,7 +76,7 @@ def select(environ=None) -> dict[str, str]:
             environ.pop(var + file_env.SUFFIX, None)
     patterns = allow_patterns(environ)
     chosen = {k: v for k, v in environ.items()
-              if any(fnmatch.fnmatchcase(k, p) for p in patterns)}
+              if k not in DENY and any(fnmatch.fnmatchcase(k, p) for p in patterns)}
     # an unknown uid's passwd entry (nss_wrapper): ssh and fabric in scripts need it
     from . import identity
 
@@ -82,6 +87,9 @@ def extend(env, environ=None) -> list[str]:
     """Add the allowed variables to an ``omero.util.Environment``; omero-py's own
     values win. Returns the names added."""
     current = env()
+    for key in DENY:
+        if key in current:  # omero-py never sets it; should one ever, it is not true here
+            env.set(key, "false")
     added = []
     for key, value in sorted(select(environ).items()):
         if key not in current:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import build_env
 from tests.support.build_env import worker_image as default_image
 from tests.support.docker_exec import docker
 
@@ -24,6 +25,22 @@ def worker_image() -> str:
             pytrace=False,
         )
     return tag
+
+
+@pytest.fixture(scope="session")
+def image_biomero(worker_image) -> str:
+    """The biomero release the image holds, as its label says (`make image` writes it
+    from the locks the image was built from)."""
+    return docker("image", "inspect", "-f",
+                  '{{index .Config.Labels "org.biomero-worker.biomero.version"}}',
+                  worker_image, timeout=60).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def release_dir(image_biomero):
+    """Where that release's facts live: docker/ for the default release, else
+    docker/locks/biomero-x.y.z/ (locks, pip-check.expected, biomero_reads.json)."""
+    return build_env.release_dir(image_biomero)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import json
 
 from tests.support.docker_exec import docker
 from tests.support import upstream_corpus as corpus
-from tests.support.build_env import REPO
+from tests.support import build_env
 
 # For every file: does our validator find an error, does biomero fail to build its
 # client (from_config with only the descriptor fetch left out, its repository
@@ -41,13 +41,19 @@ def test_validate_errors_exactly_where_biomero_fails_on_every_upstream_file(work
     assert any(r["biomero"] for r in rows)  # the corpus does hold files biomero refuses
 
 
-def test_what_the_validator_knows_is_what_the_installed_biomero_reads(worker_image):
-    """Fails when a biomero release reads a key biomero_reads.json does not list:
-    regenerate it with `make biomero-reads`."""
+def test_what_the_validator_knows_is_what_the_installed_biomero_reads(worker_image,
+                                                                      image_biomero):
+    """Fails when a biomero release reads a key its biomero_reads.json does not list:
+    regenerate it with `make biomero-reads` (BIOMERO_VERSION=x.y.z for another release).
+    The image's validator uses that release's file."""
     asked = json.loads(docker("run", "--rm", "--entrypoint", "python", worker_image,
                               "-m", "biomero_worker", "biomero-reads").stdout)
-    ours = json.loads((REPO / "src" / "config_merge" / "biomero_reads.json").read_text())
+    ours = json.loads(build_env.biomero_reads_file(image_biomero).read_text())
     assert asked == ours
+    used = json.loads(docker("run", "--rm", "--entrypoint", "python", worker_image, "-c",
+                             "import json; from config_merge.validate import biomero_reads; "
+                             "print(json.dumps(biomero_reads()))").stdout)
+    assert used == ours
 
 
 def test_biomero_refuses_a_non_github_repository_as_the_validator_says(worker_image, tmp_path):

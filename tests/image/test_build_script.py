@@ -83,6 +83,7 @@ def test_another_biomero_release_by_make_variable(tmp_path):
     locks = REPO / "docker" / "locks" / f"biomero-{OTHER_BIOMERO}"
     made_here = not locks.exists()
     image = "biomero-worker-biomero-test"
+    tag = f"{image}:{build_env.version()}-biomero{OTHER_BIOMERO}"
     proc = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={image}",
                            f"BIOMERO_VERSION={OTHER_BIOMERO}", f"BUILD_DIR={tmp_path}"],
                           cwd=REPO, capture_output=True, text=True, timeout=2400)
@@ -90,18 +91,24 @@ def test_another_biomero_release_by_make_variable(tmp_path):
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         lock = (locks / "requirements.lock").read_text()
         assert f"\nbiomero=={OTHER_BIOMERO} \\\n    --hash=sha256:" in lock
+        # from what that release requires, not from the default release's own pins
+        assert (locks / "requirements.in").read_text().splitlines()[-2:] == [
+            "-r ../../worker-requirements.in", f"biomero[full]=={OTHER_BIOMERO}"]
+        # its own tag only: the default's :VERSION and :latest are never taken
+        for other in (f"{image}:latest", f"{image}:{build_env.version()}"):
+            assert subprocess.run(["docker", "image", "inspect", other], capture_output=True,
+                                  timeout=60).returncode != 0, other
         out = subprocess.run(
-            ["docker", "run", "--rm", "--entrypoint", "python", f"{image}:latest", "-c",
+            ["docker", "run", "--rm", "--entrypoint", "python", tag, "-c",
              "import importlib.metadata as m; print(m.version('biomero'))"],
             capture_output=True, text=True, timeout=120)
         assert out.stdout.strip() == OTHER_BIOMERO, out.stderr
         label = subprocess.run(["docker", "image", "inspect", "-f",
                                 '{{index .Config.Labels "org.biomero-worker.biomero.version"}}',
-                                f"{image}:latest"], capture_output=True, text=True, timeout=60)
+                                tag], capture_output=True, text=True, timeout=60)
         assert label.stdout.strip() == OTHER_BIOMERO
     finally:
-        subprocess.run(["docker", "image", "rm", "-f", f"{image}:latest",
-                        f"{image}:{build_env.version()}"], capture_output=True, timeout=120)
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, timeout=120)
         if made_here:
             shutil.rmtree(locks, ignore_errors=True)
             if not any(locks.parent.iterdir()):

@@ -106,17 +106,20 @@ def test_ice_is_3_6_5(worker_exec):
     assert out.strip() == "3.6.5"
 
 
-def test_pip_check_reports_only_the_recorded_pin(worker_exec):
-    recorded = [ln for ln in (REPO / "docker" / "pip-check.expected").read_text().splitlines()
+def test_pip_check_reports_only_the_recorded_pin(worker_exec, release_dir):
+    recorded = [ln for ln in (release_dir / "pip-check.expected").read_text().splitlines()
                 if ln and not ln.startswith("#")]
-    assert recorded == ["biomero-importer 1.4.2 has requirement ezomero==3.2.3, but you have "
-                        "ezomero 1.1.1."]
+    if release_dir == REPO / "docker":  # the default release's one recorded conflict
+        assert recorded == ["biomero-importer 1.4.2 has requirement ezomero==3.2.3, but you "
+                            "have ezomero 1.1.1."]
     proc = worker_exec("python", "-m", "pip", "check", check=False)
-    assert (proc.returncode, proc.stdout.splitlines()) == (1, recorded), proc.stderr
+    said = recorded or ["No broken requirements found."]
+    assert (proc.returncode, proc.stdout.splitlines()) == (1 if recorded else 0, said), \
+        proc.stdout + proc.stderr
 
 
-def test_venv_matches_the_locks(worker_exec):
-    lock = "".join((REPO / "docker" / name).read_text()
+def test_venv_matches_the_locks(worker_exec, release_dir):
+    lock = "".join((release_dir / name).read_text()
                    for name in ("requirements.lock", "requirements-nodeps.lock"))
     pins = {m.group(1).lower().replace("_", "-"): m.group(2)
             for m in re.finditer(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)", lock, re.M)}
@@ -212,10 +215,10 @@ def test_jre_only_with_bioformats2raw(config, worker_exec):
 
 # ---- labels ----------------------------------------------------------------------------
 
-def test_oci_labels(config):
+def test_oci_labels(config, release_dir):
     labels = config["Labels"]
     assert labels["org.opencontainers.image.version"] == version()
-    lock = (REPO / "docker" / "requirements.lock").read_text()
+    lock = (release_dir / "requirements.lock").read_text()
     biomero = re.search(r"^biomero==(\S+)", lock, re.M).group(1)
     assert labels[f"{LABEL}.biomero.version"] == biomero
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"],
@@ -228,7 +231,7 @@ def test_oci_labels(config):
     assert re.fullmatch(r"[0-9a-f]{32}", labels[f"{LABEL}.inputs-hash"])
 
 
-def test_sbom_lists_exactly_the_images_packages(config, worker_exec):
+def test_sbom_lists_exactly_the_images_packages(config, worker_exec, release_dir):
     """CycloneDX JSON at the path layout owns and the label names: every Debian
     package dpkg has installed and every Python distribution of the venv."""
     assert config["Labels"][f"{LABEL}.sbom"] == str(layout.SBOM)
@@ -249,7 +252,7 @@ def test_sbom_lists_exactly_the_images_packages(config, worker_exec):
     pys = {(p["name"], p["version"]) for p in json.loads(pip)}
     assert {(n.lower().replace("_", "-"), v) for n, v in by_type["pypi"]} \
         == {(n.lower().replace("_", "-"), v) for n, v in pys}
-    lock = (REPO / "docker" / "requirements.lock").read_text()
+    lock = (release_dir / "requirements.lock").read_text()
     assert ("biomero", re.search(r"^biomero==(\S+)", lock, re.M).group(1)) in by_type["pypi"]
 
 
@@ -355,11 +358,13 @@ def test_running_python_leaves_the_venv_unchanged(worker_image):
     assert [line for line in changed if VENV in line] == []
 
 
-def test_payload_computes_after_strip_and_trim(worker_exec):
+def test_payload_computes_after_strip_and_trim(worker_exec, release_dir):
     # the stripped native modules and the venv without test suites still work
+    # (PyWavelets: scikit-image before 0.25 needed it, so a release may not have it)
+    wavelets = "pywavelets==" in (release_dir / "requirements.lock").read_text()
     code = """
 import numpy as np, scipy.ndimage, scipy.stats, skimage.filters, pandas as pd
-import dask.array as da, zarr, blosc, pywt, yaml, psycopg2.extensions
+import dask.array as da, zarr, blosc, yaml, psycopg2.extensions
 import ome_zarr.io, omero.gateway, biomero.slurm_client, eventsourcing_sqlalchemy
 a = np.random.default_rng(0).random((64, 64))
 assert abs(scipy.ndimage.gaussian_filter(a, 2).mean() - a.mean()) < 1e-2
@@ -368,10 +373,13 @@ assert pd.DataFrame({"a": [1, 2]}).sum().a == 3
 assert int(da.ones((10, 10), chunks=5).sum().compute()) == 100
 packed = blosc.compress(b"x" * 1000, typesize=1)
 assert len(packed) < 100 and blosc.decompress(packed) == b"x" * 1000
-assert pywt.dwt([1, 2, 3, 4], "db1")[0].shape == (2,)
+if WAVELETS:
+    import pywt
+    assert pywt.dwt([1, 2, 3, 4], "db1")[0].shape == (2,)
 z = zarr.zeros((4, 4), chunks=(2, 2)); z[:] = 1
 assert z[:].sum() == 16 and yaml.safe_load("a: 1") == {"a": 1}
 assert scipy.stats.norm.cdf(0) == 0.5
 print("ok")
 """
+    code = f"WAVELETS = {wavelets}\n" + code
     assert worker_exec("python", "-c", code).stdout.strip() == "ok"

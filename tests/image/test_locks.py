@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -26,8 +28,16 @@ def entries(text: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def requirements(path) -> list[Requirement]:
-    return [Requirement(line.split("#", 1)[0].strip())
-            for line in path.read_text().splitlines() if line.split("#", 1)[0].strip()]
+    """The requirements of PATH, with the files it includes (`-r FILE`, as pip reads it:
+    relative to PATH's directory)."""
+    found = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            found += requirements(path.parent / line[3:].strip())
+        elif line:
+            found.append(Requirement(line))
+    return found
 
 
 def test_every_locked_file_is_hash_pinned():
@@ -71,3 +81,50 @@ def test_patches_target_the_two_python_311_fixes():
     assert "-#include <eval.h>" in text
     assert "-    PyFrameObject *f = PyThreadState_GET()->frame;" in text
     assert "PyThreadState_GetFrame" in text
+
+
+# ---- the worker's own needs, and each release's locks ----------------------------------
+def releases() -> list:
+    """docker/ (the default release) and every committed docker/locks/biomero-x.y.z/
+    (git's list: test_build_script.py makes and removes one of its own meanwhile)."""
+    tracked = subprocess.run(["git", "ls-files", "docker/locks"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.split()
+    return [DOCKER, *sorted({REPO / Path(f).parent for f in tracked})]
+
+
+def test_there_is_a_variant_release_to_check():
+    assert "biomero-2.9.0b15" in [p.name for p in releases()[1:]]
+
+
+def test_every_release_locks_the_workers_own_needs_at_their_pins():
+    for release in releases():
+        pins = entries((release / "requirements.lock").read_text())
+        for req in requirements(DOCKER / "worker-requirements.in"):
+            name = canonicalize_name(req.name)
+            assert name in pins, (release, req)
+            assert req.specifier.contains(pins[name][0], prereleases=True), (release, req)
+        # Ice from the ice-wheel stage: one cached compile for every release
+        assert pins["zeroc-ice"] == entries((DOCKER / "zeroc-ice.lock").read_text())["zeroc-ice"]
+        assert all(hashes for _, hashes in pins.values()), release
+
+
+def test_a_variant_comes_from_what_its_release_requires_not_the_default_pins():
+    for release in releases()[1:]:
+        version = release.name.removeprefix("biomero-")
+        lines = [ln for ln in (release / "requirements.in").read_text().splitlines()
+                 if not ln.startswith("#")]
+        extra = ["-r release.in"] if (release / "release.in").exists() else []
+        assert lines == ["-r ../../worker-requirements.in", f"biomero[full]=={version}", *extra]
+        pins = entries((release / "requirements.lock").read_text())
+        assert pins["biomero"][0] == version
+        for name in ("requirements-nodeps.lock", "pip-check.expected"):
+            assert (release / name).is_file(), (release, name)
+
+
+def test_biomero_2_9_gets_the_ezomero_and_importer_it_requires():
+    pins = entries((DOCKER / "locks" / "biomero-2.9.0b15" / "requirements.lock").read_text())
+    assert pins["ezomero"][0] == "3.2.3" and pins["tifffile"][0] == "2026.3.3"
+    assert pins["biomero-importer"][0] == "1.5.0b9" and pins["numpy"][0].startswith("2.")
+    # an ordinary dependency now: nothing is installed without its dependencies
+    nodeps = (DOCKER / "locks" / "biomero-2.9.0b15" / "requirements-nodeps.lock").read_text()
+    assert not entries(nodeps)

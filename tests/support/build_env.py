@@ -41,3 +41,31 @@ def worker_image() -> str:
 def stack_image(service: str) -> str:
     """The tag `make stack-images` gives tests/stack/images/SERVICE."""
     return f"{get('STACK_IMAGE_PREFIX')}{service}:{get('STACK_IMAGE_TAG')}"
+
+
+def default_biomero() -> str:
+    """The biomero release of the default locks (docker/requirements.lock)."""
+    for line in (REPO / "docker" / "requirements.lock").read_text().splitlines():
+        if line.startswith("biomero=="):
+            return line.split("==", 1)[1].split()[0]
+    raise ValueError("docker/requirements.lock pins no biomero")
+
+
+def release_dir(biomero: str) -> Path:
+    """Where the facts of biomero release BIOMERO live: docker/ for the default
+    release, docker/locks/biomero-BIOMERO/ for another (`make image BIOMERO_VERSION=`).
+    Fails loudly when that release has no locks here."""
+    if biomero == default_biomero():
+        return REPO / "docker"
+    path = REPO / "docker" / "locks" / f"biomero-{biomero}"
+    if not (path / "requirements.lock").is_file():
+        raise FileNotFoundError(f"{path}/requirements.lock is missing: the image holds biomero "
+                                f"{biomero}, which has no locks in this tree")
+    return path
+
+
+def biomero_reads_file(biomero: str) -> Path:
+    """The biomero_reads.json the validator of an image holding BIOMERO uses."""
+    if biomero == default_biomero():
+        return REPO / "src" / "config_merge" / "biomero_reads.json"
+    return release_dir(biomero) / "biomero_reads.json"

@@ -44,6 +44,8 @@ class Cluster:
         self.mangle = None  # the probe's CompletedProcess -> another (a cut connection)
         self.unreachable = False  # ssh itself fails, as for an unknown host
         monkeypatch.delenv(cluster_tools.ZIP_ENV, raising=False)
+        # the release doctor asks the venv for: the default's, unless a test says
+        monkeypatch.setattr(doctor, "biomero_release", lambda: "2.8.3")
         monkeypatch.setattr(doctor.Doctor, "ssh", lambda doc, command: self._ssh(doc, command))
         for tool in REAL:
             self.link(tool)
@@ -247,6 +249,68 @@ def test_git_not_required_when_slurm_script_repo_is_unset(cluster):
     assert code == 0, out
     assert tool_lines(out)["git"][0] == "unused"
     assert "git --version" not in cluster.probe
+
+
+# -- biomero 2.9: what it runs on the login node besides --------------------------------
+@pytest.fixture
+def cluster_2_9(cluster, monkeypatch):
+    monkeypatch.setattr(doctor, "biomero_release", lambda: "2.9.0b15")
+    for var in ("BIOMERO_IMAGE_PULL_VIA_SBATCH", "BIOMERO_REMOTE_SHALLOW_ZARR"):
+        monkeypatch.delenv(var, raising=False)
+    for tool in ("awk", "sort", "nohup"):
+        cluster.link(tool)
+    cluster.fake("apptainer", "exit 0")
+    return cluster
+
+
+def test_biomero_2_9_probes_what_its_defaults_run_on_the_login_node(cluster_2_9):
+    code, out = cluster_2_9.doctor()
+    assert code == 0, out
+    assert first(out) == (f"OK    cluster-tools   10 tools biomero runs over SSH on {HOST}: "
+                          "all present")
+    t = tool_lines(out)
+    assert list(t)[7:] == ["nohup", "apptainer/singularity", "awk", "sort"], out
+    assert t["nohup"] == ("ok", f"{cluster_2_9.bin}/nohup ([SLURM] slurm_image_pull_via_sbatch "
+                                "unset: biomero's default)")
+    assert t["apptainer/singularity"] == ("ok", f"{cluster_2_9.bin}/apptainer ([SLURM] "
+                                                "remote_shallow_zarr unset: biomero's default)")
+
+
+def test_biomero_2_9_without_a_container_runtime_on_the_login_node_fails(cluster_2_9):
+    cluster_2_9.remove("apptainer")
+    code, out = cluster_2_9.doctor()
+    assert code == 1, out
+    assert first(out).startswith("FAIL  cluster-tools   missing: apptainer/singularity (of 10")
+    assert tool_lines(out)["apptainer/singularity"] == (
+        "missing", f"neither apptainer nor singularity is on {HOST}'s PATH: biomero reads the "
+                   "remote shallower image's labels on the login node (`inspect --json "
+                   "--labels`) and checks pulled images there ([SLURM] remote_shallow_zarr "
+                   "unset: biomero's default)")
+    cluster_2_9.fake("singularity", "exit 0")
+    assert cluster_2_9.doctor()[0] == 0
+
+
+def test_biomero_2_9_settings_decide_as_biomero_reads_them(cluster_2_9, monkeypatch):
+    # the environment wins with one of biomero's words; the config otherwise
+    cluster_2_9.layer("[SLURM]\nslurm_image_pull_via_sbatch = yes\nremote_shallow_zarr = true\n")
+    monkeypatch.setenv("BIOMERO_REMOTE_SHALLOW_ZARR", "Off")
+    for tool in ("apptainer", "nohup", "awk", "sort"):
+        cluster_2_9.remove(tool)
+    code, out = cluster_2_9.doctor()
+    assert code == 0, out
+    t = tool_lines(out)
+    assert t["nohup"] == ("unused", "not needed: images are pulled by a Slurm job "
+                                    "([SLURM] slurm_image_pull_via_sbatch)")
+    assert t["apptainer/singularity"] == ("unused", "not needed on the login node: no remote shallowing "
+                                        "(BIOMERO_REMOTE_SHALLOW_ZARR=Off)")
+    assert "awk" not in t and "sort" not in t
+    monkeypatch.setenv("BIOMERO_REMOTE_SHALLOW_ZARR", "maybe")  # not biomero's word: config
+    assert cluster_2_9.doctor()[0] == 1
+
+
+def test_the_default_release_probes_none_of_2_9s_tools(cluster):
+    code, out = cluster.doctor()
+    assert code == 0 and not {"nohup", "awk", "sort", "apptainer/singularity"} & set(tool_lines(out)), out
 
 
 # -- the zip command biomero is configured with -----------------------------------------

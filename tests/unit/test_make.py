@@ -4,6 +4,7 @@ that venv (the bug of a variable defined after the fragment that used it)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -31,8 +32,15 @@ def fresh_clone(tmp_path_factory):
     return dest
 
 
+# What an outer `make test …` hands its recipes (its command-line variables through
+# MAKEFLAGS, its exports): a fresh clone's make must not see them.
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTEST_ARGS",
+              "BIOMERO_VERSION", "WORKER_IMAGE", "IMAGE")
+
+
 def make(clone, *args, timeout=60):
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone,
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -91,3 +99,29 @@ def test_the_files_make_test_starts_first_exist():
     from tests.conftest import LONGEST_FIRST
 
     assert [p for p in LONGEST_FIRST if not (REPO / p).is_file()] == []
+
+
+def test_a_variant_uses_its_committed_locks_and_tag_and_the_image_suites(fresh_clone):
+    """`make … BIOMERO_VERSION=2.9.0b15` on a fresh clone: the committed locks are used
+    (never re-resolved: a clone's file times say nothing), the image gets the variant's
+    tag only, and `make test` runs the suites that run the image, against that tag."""
+    image = make(fresh_clone, "-n", "image", "BIOMERO_VERSION=2.9.0b15", "IMAGE=w")
+    assert image.returncode == 0, image.stderr
+    version = (fresh_clone / "VERSION").read_text().strip()
+    assert "lock.sh" not in image.stdout
+    assert f"VARIANT_TAG='{version}-biomero2.9.0b15'" in image.stdout
+    assert "LOCKS='docker/locks/biomero-2.9.0b15'" in image.stdout
+    test = make(fresh_clone, "-n", "test", "BIOMERO_VERSION=2.9.0b15", "IMAGE=w")
+    assert test.returncode == 0, test.stderr
+    pytest_line = next(ln for ln in test.stdout.splitlines() if "/bin/pytest " in ln)
+    assert pytest_line.endswith("tests/image tests/worker tests/workflow "
+                                "--ignore=tests/image/test_build_script.py"), pytest_line
+    # the image the suites and `make biomero-reads` use (WORKER_IMAGE), and where
+    # that release's biomero_reads.json goes
+    reads = make(fresh_clone, "-n", "biomero-reads", "BIOMERO_VERSION=2.9.0b15", "IMAGE=w")
+    assert (f"python w:{version}-biomero2.9.0b15 -m biomero_worker biomero-reads \\\n"
+            "  > docker/locks/biomero-2.9.0b15/biomero_reads.json.part") in reads.stdout, \
+        reads.stdout
+    # without the variable: the default release, its two tags, every suite
+    default = make(fresh_clone, "-n", "image", "IMAGE=w")
+    assert "VARIANT_TAG=''" in default.stdout and "LOCKS='docker'" in default.stdout

@@ -57,6 +57,16 @@ def test_extend_never_replaces_omero_values():
     assert "SECRET_TOKEN" not in env()
 
 
+def test_detached_workflows_never_reach_a_script_even_when_allowed():
+    env = dict(WORKER_ENV, BIOMERO_DETACHED_WORKFLOWS="true",
+               BIOMERO_SCRIPT_ENV_ALLOW="BIOMERO_DETACHED_WORKFLOWS, BIOMERO_*")
+    assert "BIOMERO_DETACHED_WORKFLOWS" not in script_env.select(env)
+    assert "BIOMERO_DEFAULT_PARTITION" in script_env.select(env)
+    fake = FakeEnvironment(BIOMERO_DETACHED_WORKFLOWS="1")
+    script_env.extend(fake, env)
+    assert fake()["BIOMERO_DETACHED_WORKFLOWS"] == "false"
+
+
 # -- script_env.hook: the import hook itself, on a stand-in omero package -------------
 FAKE_PROCESSOR = '''
 import os

@@ -222,6 +222,35 @@ def test_malformed_layer_stops_the_container_naming_file_and_line(stack, worker_
     assert "exec icegridnode" not in logs
 
 
+def test_detached_workflows_stop_the_start_saying_why(stack, worker_image, facts, tmp_path):
+    """BIOMERO_DETACHED_WORKFLOWS true (biomero's own reading: "yes" counts) and no
+    supervisor in the image: the node never starts, and the log says what would
+    happen and what to do."""
+    code, logs, _ = run_to_exit(
+        stack, worker_image, facts, name="detached",
+        env=worker_environment(facts, name="detached", BIOMERO_DETACHED_WORKFLOWS="Yes"),
+        mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
+    assert code != 0, logs
+    assert "start-node: refusing to start the node: BIOMERO_DETACHED_WORKFLOWS is true" in logs
+    assert "no detached-workflow supervisor" in logs and "never run" in logs, logs
+    assert "Unset BIOMERO_DETACHED_WORKFLOWS" in logs, logs
+    assert "exec icegridnode" not in logs
+
+
+def test_detached_workflows_reach_no_script_and_fail_doctor_and_health(worker):
+    # set in a `docker exec` of the running worker (as if the node had started with it)
+    env = script_env_of(worker, env={"BIOMERO_DETACHED_WORKFLOWS": "true",
+                                     "BIOMERO_SCRIPT_ENV_ALLOW": "BIOMERO_DETACHED_WORKFLOWS"})
+    assert "BIOMERO_DETACHED_WORKFLOWS" not in env
+    assert env["BIOMERO_SLURM_CONFIG_FILE"] == MERGED  # the other BIOMERO_* still pass
+    code, out = worker.exec("doctor --only detached", env={"BIOMERO_DETACHED_WORKFLOWS": "1"})
+    assert code == 1 and "FAIL  detached" in out and "wait for ever" in out, out
+    code, out = worker.exec("biomero-worker health", env={"BIOMERO_DETACHED_WORKFLOWS": "on"})
+    assert code == 1 and out.startswith("unhealthy: BIOMERO_DETACHED_WORKFLOWS is true"), out
+    code, out = worker.exec("doctor --only detached", env={"BIOMERO_DETACHED_WORKFLOWS": "false"})
+    assert code == 0 and "OK    detached" in out, out
+
+
 def test_config_variables_reach_omero_configuration(worker):
     code, out = worker.exec("omero config get omero.master.host")
     assert code == 0 and out.strip().splitlines()[-1] == "master", out

@@ -18,6 +18,7 @@ import re
 
 import pytest
 
+from biomero_worker.cluster_tools import release_at_least
 from tests.workflow import e2e
 
 SPEC = e2e.IMAGES["101"]
@@ -136,8 +137,8 @@ def test_the_event_stream_is_the_workflows_story(completed, postgres):
     assert collapse(stream) == SUCCESS, stream
 
 
-def test_the_views_biomero_projects(completed, postgres):
-    """What biomero's listeners project, as biomero 2.8.3 does it. Each listener
+def test_the_views_biomero_projects(completed, postgres, image_biomero):
+    """What biomero's listeners project, as the image's biomero does it. Each listener
     keeps its state in the memory of the process that runs it, and each BIOMERO
     script is a process: what a listener learnt in SLURM_Run_Workflow is unknown
     in a sub-script's process."""
@@ -149,14 +150,17 @@ def test_the_views_biomero_projects(completed, postgres):
     assert [(r["status"], r["progress"]) for r in progress[ids["workflow"]]] == [
         ("COMPLETED", "100%")], progress
     assert [r["status"] for r in progress[ids["conversion"]]] == ["COMPLETED"], progress
-    # JobAccounting: the workflow job, with the workflow's user and group. The
-    # conversion job is missing (surprising): its JobIdAdded happens in the
-    # SLURM_Remote_Conversion process, whose JobAccounting never saw the
-    # WorkflowInitiated that carries user and group, so it records nothing.
+    # JobAccounting: the workflow job, with the workflow's user and group. With
+    # biomero 2.8 the conversion job is missing (surprising): its JobIdAdded happens
+    # in the SLURM_Remote_Conversion process, whose JobAccounting never saw the
+    # WorkflowInitiated that carries user and group, so it records nothing. 2.9
+    # records it with the workflow's user and group.
     accounting = {job: e2e.view_rows(postgres, "biomero_job_view", slurm_job_id=job)
                   for job in ids.values()}
     assert [(r["user"], r["group"]) for r in accounting[ids["workflow"]]] == [(2, 3)]
-    assert accounting[ids["conversion"]] == [], accounting
+    conversion = [(2, 3)] if release_at_least(image_biomero, (2, 9)) else []
+    assert [(r["user"], r["group"]) for r in accounting[ids["conversion"]]] == conversion, \
+        accounting
     # WorkflowProgress: done.
     (wf,) = e2e.view_rows(postgres, "biomero_workflow_progress_view",
                           workflow_id=completed.wf_id)

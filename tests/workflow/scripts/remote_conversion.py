@@ -1,6 +1,7 @@
 # Mirrors _data/SLURM_Remote_Conversion.py run as a sub-task of SLURM_Run_Workflow: submit
 # the zarr->tiff array job, wait for it (SlurmJob.wait_for_completion, biomero's own
 # polling), clean up its logs, complete the conversion task.
+import inspect
 import json
 from uuid import UUID
 
@@ -22,7 +23,13 @@ with SlurmClient.from_config() as slurmClient:
         slurmClient.workflowTracker.fail_task(slurmJob.task_id,
                                               "Conversion job submission failed")
         raise SystemExit(f"Conversion job submission failed: {slurmJob.get_error()}")
-    state = slurmJob.wait_for_completion(slurmClient, NoOmeroSession())
+    # biomero 2.9 keeps the session alive through a heartbeat callback; 2.8 takes the
+    # connection itself (each release's SLURM_Remote_Conversion.py calls it so)
+    if "omeroConn" in inspect.signature(slurmJob.wait_for_completion).parameters:
+        state = slurmJob.wait_for_completion(slurmClient, NoOmeroSession())
+    else:
+        state = slurmJob.wait_for_completion(slurmClient,
+                                             heartbeat=NoOmeroSession().keepAlive)
     _, log_file, _ = slurmClient.get_conversion_logfile_from_slurm(slurmJob.job_id)
     log = open(log_file).read()
     if not slurmJob.completed():
