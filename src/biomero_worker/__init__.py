@@ -20,6 +20,7 @@ names every module of the package):
   ssh_host_keys   biomero's SSH connections check a mounted known_hosts
   log_forward     the worker's log files, also in ``docker logs``
   biomero_contract  what biomero itself reads and accepts (asked of biomero)
+  detached        biomero 2.9's detached workflows: refused (no supervisor here)
   doctor          one line per readiness check
   cluster_tools   the programs biomero runs on the Slurm login node (doctor's probe)
   health          the image's HEALTHCHECK (cheap: config, node, registry session)
