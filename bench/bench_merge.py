@@ -112,7 +112,8 @@ def main() -> int:
     ]
     print("\n".join(report))
     if args.markdown:
-        command = f"python bench/bench_merge.py --layers {args.layers} --keys {args.keys} --runs {args.runs}"
+        command = (f"python bench/bench_merge.py --layers {args.layers} --keys {args.keys} "
+                   f"--runs {args.runs}")
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(
             "# bench-merge: layered config merge\n\n"

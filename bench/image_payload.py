@@ -5,10 +5,10 @@ the image's files grouped by what they are for, payload (base OS, Python, the
 venv, Ice, JRE, bioformats2raw) versus the rest, by real file sizes.
 """
 import os
-
-from biomero_worker import layout
 import re
 import sys
+
+from biomero_worker import layout
 
 base_pkgs = set(sys.argv[1].split())
 status = open("/var/lib/dpkg/status").read().split("\n\n")
@@ -123,7 +123,12 @@ for top in os.listdir("/"):
 rows.append(("files no package or step above owns (dpkg database, /etc, ...)", False, rest_files))
 total = accounted + rest_files
 payload = sum(r[2] for r in rows if r[1])
-mib = lambda b: f"{b / 1048576:.1f}"
+
+
+def mib(b):
+    return f"{b / 1048576:.1f}"
+
+
 print("## What the runtime holds (file sizes inside the image)")
 print()
 print("| what | MiB | payload |")

@@ -107,7 +107,7 @@ def main(argv=None) -> int:
             w.wait_started()
             ready = time.monotonic() - t0
             wait_until(f"the registry to list {name}",
-                       lambda: name in up["icegrid"].admin("node list").stdout, 180,
+                       lambda name=name: name in up["icegrid"].admin("node list").stdout, 180,
                        interval=0.2)
             rows.append((run, ready, time.monotonic() - t0))
             if run == 1:

@@ -22,6 +22,9 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+# configparser's unnamed section where this Python has one, else None
+_UNNAMED_SECTION = getattr(configparser, "_UNNAMED_SECTION", None)
+
 
 class _RecordingParser(configparser.ConfigParser):
     """A ConfigParser that notes each option asked for and each section read whole."""
@@ -40,8 +43,7 @@ class _RecordingParser(configparser.ConfigParser):
         self.booleans.add((section, option.lower()))
         return super().getboolean(section, option, **kwargs)
 
-    def items(self, section=configparser._UNNAMED_SECTION if hasattr(
-            configparser, "_UNNAMED_SECTION") else None, **kwargs):
+    def items(self, section=_UNNAMED_SECTION, **kwargs):
         if isinstance(section, str):
             self.whole.add(section)
             return super().items(section, **kwargs)

@@ -285,7 +285,7 @@ class Doctor:
         if r.returncode != 0 or len(answers) != len(paths):
             return Result(FAIL, f"checking Slurm paths failed (exit {r.returncode})")
         rows = [(k, a, f"{p or '(empty)'}: {SLURM_PATH_USES[k]}")
-                for (k, p), a in zip(paths.items(), answers)]
+                for (k, p), a in zip(paths.items(), answers, strict=True)]
         lines = cluster_tools.table(rows)
         where = f"{len(paths)} paths biomero uses on {self.ssh_host()}"
         if summary := cluster_tools.problems(rows, ("missing", "read-only")):
@@ -359,10 +359,18 @@ class Doctor:
             return Result(SKIP, "no icegridnode runs in this container (doctor as a command)")
         name = self.env.get("OMERO_WORKER_NAME", "")
         internal = node.internal_cfg(self.env)
+        user = self.env.get("OMERO_ICEGRID_ADMIN_USER", "root")
+        password = self.env.get("OMERO_ICEGRID_ADMIN_PASSWORD", "ome")
+        # each goes into a property line: a line break would add properties of its own
+        for var, value in (("OMERO_ICEGRID_ADMIN_USER", user),
+                           ("OMERO_ICEGRID_ADMIN_PASSWORD", password)):
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                return Result(FAIL, f"{var} holds a line break or another control "
+                                    "character: give the value alone")
         with tempfile.NamedTemporaryFile("w", suffix=".cfg") as creds:
             os.chmod(creds.name, 0o600)
-            creds.write(f"IceGridAdmin.Username={self.env.get('OMERO_ICEGRID_ADMIN_USER', 'root')}\n"
-                        f"IceGridAdmin.Password={self.env.get('OMERO_ICEGRID_ADMIN_PASSWORD', 'ome')}\n"
+            creds.write(f"IceGridAdmin.Username={user}\n"
+                        f"IceGridAdmin.Password={password}\n"
                         f"Ice.Override.ConnectTimeout={int(self.timeout * 500)}\n")
             creds.flush()
             try:
@@ -403,8 +411,12 @@ class Doctor:
             return Result(INFO, f"present: {exe}")
         return Result(INFO, "absent (omero zarr export works; --bf needs it)")
 
+    # Every check, in the report's order: the one list (the module's docstring, the
+    # docs' example and the tests are checked against it).
     CHECKS = ["config", "ssh-keys", "host-keys", "ssh", "slurm", "slurm-paths", "cluster-tools",
               "database", "registry", "node", "detached", "script-env", "bioformats2raw"]
+    # The checks that only inform (INFO): they never pass or fail.
+    INFORMATION = ("script-env", "bioformats2raw")
 
     def run(self, name: str) -> Result:
         fn = getattr(self, "check_" + name.replace("-", "_"))

@@ -1,7 +1,8 @@
 """``biomero-worker health``: the image's HEALTHCHECK, cheap (no SSH, no cluster, no
 network; well under a second): detached workflows are not asked for (no supervisor
 here: detached.py), the merged slurm-config is valid, the grid node runs, and it holds
-its session with the master's registry (the node's own log says so last). ``doctor`` is the full check. Exit 0 healthy, 1 not, one line saying why."""
+its session with the master's registry (the node's own log says so last). ``doctor``
+is the full check. Exit 0 healthy, 1 not, one line saying why."""
 
 from __future__ import annotations
 

@@ -144,7 +144,7 @@ def locator(master_addr: str, registry_port: str) -> str:
     return f"IceGrid/Locator:tcp -h {master_addr} -p {registry_port}"
 
 
-def internal_cfg(environ=None) -> "os.PathLike[str]":
+def internal_cfg(environ=None) -> os.PathLike[str]:
     """The file that tells Ice clients (icegridadmin, doctor) where the registry is."""
     return layout.omerodir(environ) / "etc" / "internal.cfg"
 

@@ -187,7 +187,7 @@ def omero_properties(environ=None) -> dict:
 def report(control) -> None:
     """Print the worker's diagnostics through CONTROL's output (as OMERO's does)."""
     ctx = control.ctx
-    ctx.out("\n%s\n%s\n%s\n" % ("=" * 80, BANNER, "=" * 80))
+    ctx.out(f"\n{'=' * 80}\n{BANNER}\n{'=' * 80}\n")
     try:
         config_map = omero_properties()
     except Exception as exc:  # a report line, not a traceback

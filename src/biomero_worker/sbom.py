@@ -19,8 +19,8 @@ import sysconfig
 import uuid
 from collections import Counter
 from importlib import metadata
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 from . import layout
 

@@ -96,7 +96,7 @@ def read_state(path: Path) -> dict | None:
     if not isinstance(data, dict) or not isinstance(data.get("seen"), dict):
         return None
     seen = data["seen"]
-    return {"seen": dict(zip(_ids(seen), [seen[k] for k in seen if "\0" in k])),
+    return {"seen": dict(zip(_ids(seen), [seen[k] for k in seen if "\0" in k], strict=True)),
             "edits": _ids(data.get("edits", [])), "deleted": _ids(data.get("deleted", []))}
 
 

@@ -3,7 +3,7 @@ the script hook extends omero-py and fabric (script_env, ssh_host_keys)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def after(cls, name: str, marker: str, extra: Callable) -> bool:

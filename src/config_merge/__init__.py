@@ -38,9 +38,9 @@ Command line: ``config-merge merge|explain|validate`` (or ``python -m config_mer
 exit 0 ok, 1 invalid input or failed validation, 2 usage error.
 """
 
+from . import namespace
 from .diagnostics import ConfigError, Diagnostic
 from .explain import explain
-from . import namespace
 from .merge import MergeResult, merge_layers, merge_parsed, read_layers
 from .output import write_atomic
 from .provenance import Event, Provenance

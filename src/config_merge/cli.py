@@ -22,14 +22,16 @@ USAGE_ERROR = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="config-merge",
-        description="Merge layered slurm-config.ini files with tombstones, provenance and validation.",
+        description="Merge layered slurm-config.ini files with tombstones, provenance and "
+                    "validation.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     strict_help = "treat a tombstone that deletes nothing as an error"
 
     merge = sub.add_parser("merge", help="merge LAYERs (files or dirs of *.ini) into one ini")
     merge.add_argument("--strict", action="store_true", help=strict_help)
-    merge.add_argument("-o", "--output", metavar="OUT", help="write here atomically (default: stdout)")
+    merge.add_argument("-o", "--output", metavar="OUT",
+                       help="write here atomically (default: stdout)")
     merge.add_argument("layers", nargs="+", metavar="LAYER")
 
     exp = sub.add_parser("explain", help="show where each value came from",

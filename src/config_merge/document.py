@@ -28,7 +28,8 @@ class Item:
 
 
 class Section:
-    __slots__ = ("name", "header", "attached", "items", "index", "tail", "deleted", "origin", "separate")
+    __slots__ = ("name", "header", "attached", "items", "index", "tail", "deleted", "origin",
+                 "separate")
 
     def __init__(self, name, header, attached, origin, separate):
         self.name = name
@@ -104,7 +105,8 @@ class Document:
             out += section.attached
             out.append(section.header)
             for item in section.items:
-                if item.deleted and out and not out[-1].strip() and not "".join(item.detached).strip():
+                if (item.deleted and out and not out[-1].strip()
+                        and not "".join(item.detached).strip()):
                     pass  # a deleted item's blank separator would double the blank line above
                 else:
                     out += item.detached

@@ -27,7 +27,8 @@ def expand_layers(paths: list[str | Path]) -> list[Path]:
                 files.extend(path / name for name in _ini_names(path))
             except OSError as exc:
                 # pathlib's glob would silently skip an unreadable directory.
-                problems.append(Diagnostic(str(raw), 0, f"cannot list layer directory: {exc.strerror or exc}"))
+                problems.append(Diagnostic(str(raw), 0, f"cannot list layer directory: "
+                                                        f"{exc.strerror or exc}"))
         elif path.exists() or path.is_symlink():  # a broken link: checked below
             files.append(path)
         else:

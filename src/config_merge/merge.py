@@ -86,9 +86,11 @@ def merge_parsed(layers: list[LayerFile], strict: bool = False) -> MergeResult:
         merger.apply(layer)
     if strict and merger.warnings:
         # Under --strict these are errors: drop the "warning:" label.
-        raise ConfigError([replace(w, message=w.message.removeprefix("warning: ")) for w in merger.warnings])
+        raise ConfigError([replace(w, message=w.message.removeprefix("warning: "))
+                           for w in merger.warnings])
     doc = merger.doc
-    return MergeResult(doc.render(), merger.warnings, merger.prov, doc, [layer.path for layer in layers])
+    return MergeResult(doc.render(), merger.warnings, merger.prov, doc,
+                       [layer.path for layer in layers])
 
 
 class _Merger:
@@ -117,12 +119,14 @@ class _Merger:
                     section = self.create_section(layer.path, block)
                 item = section.index.get(entry.name)
                 if item is None:
-                    section.add(Item(entry.key, entry.name, entry.value, entry.lines, entry.pre, layer.path))
+                    section.add(Item(entry.key, entry.name, entry.value, entry.lines, entry.pre,
+                                     layer.path))
                     action = "set"
                 else:
                     item.key, item.value, item.lines = entry.key, entry.value, entry.lines
                     action = "override"
-                self.prov.key(block.name, entry.name, Event(action, layer.path, entry.line, entry.value))
+                self.prov.key(block.name, entry.name,
+                              Event(action, layer.path, entry.line, entry.value))
             # An empty [S] creates S (as configparser would); a block of tombstones
             # only deletes and never creates an empty section as a side effect.
             if section is None and not block.entries:
@@ -137,7 +141,8 @@ class _Merger:
     def delete_section(self, path, block):
         via = f"[!{block.name}]"
         if block.name not in self.doc.index:
-            self.warn(path, block.line, f"section tombstone {via} deletes nothing: no such section", block.name)
+            self.warn(path, block.line, f"section tombstone {via} deletes nothing: no such section",
+                      block.name)
             return
         section = self.doc.remove_section(block.name)
         self.prov.section(block.name, Event("delete", path, block.line, via=via))

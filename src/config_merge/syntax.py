@@ -100,7 +100,8 @@ def read_layer_file(path: str | Path) -> LayerFile:
             # (0 for /proc files) or change between stat and read
             data = handle.read(MAX_LAYER_BYTES + 1)
     except OSError as exc:
-        raise ConfigError([Diagnostic(name, 0, f"cannot read file: {exc.strerror or exc}")]) from None
+        raise ConfigError([Diagnostic(name, 0, f"cannot read file: {exc.strerror or exc}")]
+                          ) from None
     if len(data) > MAX_LAYER_BYTES:
         raise ConfigError([Diagnostic(name, 0, f"more than {MAX_LAYER_BYTES} bytes: larger "
                                                f"than the {MAX_LAYER_BYTES // 1024} KiB limit "
@@ -109,7 +110,8 @@ def read_layer_file(path: str | Path) -> LayerFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ConfigError([Diagnostic(name, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]) from None
+        raise ConfigError([Diagnostic(name, line, f"not UTF-8 (byte 0x{data[exc.start]:02x})")]
+                          ) from None
     if "\x00" in text:  # configparser would keep it inside a value
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ConfigError([Diagnostic(name, line, "holds a NUL byte: not a text file?")])
@@ -177,7 +179,8 @@ class _Parser:
     def continue_entry(self, number: int, line: str, stripped: str) -> None:
         entry = self.entry
         if entry.tombstone:
-            self.error(number, f"a tombstone takes no value: indented line continues !{entry.key}", entry.key)
+            self.error(number, f"a tombstone takes no value: indented line continues "
+                               f"!{entry.key}", entry.key)
             return
         # Blank lines between value lines belong to the value (empty_lines_in_values).
         for trivia in self.pending:
@@ -210,7 +213,8 @@ class _Parser:
             self.head = detached
         self.pending = []
         if name in self.seen_sections:
-            self.error(number, f"duplicate section [{name}] (first at line {self.seen_sections[name]})")
+            self.error(number, f"duplicate section [{name}] "
+                               f"(first at line {self.seen_sections[name]})")
         self.seen_sections[name] = number
         if tombstone:
             # `[!S]` ... `[S]` in one file is a restart, not a duplicate.

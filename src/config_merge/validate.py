@@ -148,8 +148,8 @@ class _Validator:
         try:
             self.parser.read_string(self.result.text)
         except configparser.Error as exc:  # the merge produced something unreadable
-            self.errors.append(Diagnostic("<merged>", 0, f"configparser cannot read the "
-                                                         f"result: {mask_urls(str(exc).splitlines()[0])}"))
+            self.errors.append(Diagnostic("<merged>", 0, f"configparser cannot read the result: "
+                                                         f"{mask_urls(str(exc).splitlines()[0])}"))
             return
         self.check_interpolation()
         self.check_ssh()
@@ -291,14 +291,14 @@ class _Validator:
             if self.has(section, key):
                 value = self.raw(section, key)
                 if value is None or value.lower() not in configparser.ConfigParser.BOOLEAN_STATES:
-                    self.error(section, key, f"not a boolean: {shown(value, key)}: biomero fails reading "
-                                             "it (use true or false)")
+                    self.error(section, key, f"not a boolean: {shown(value, key)}: biomero fails "
+                                             "reading it (use true or false)")
         for name in sorted(self.integers):
             section, key = name.split(".", 1)
             value = self.raw(section, key)
             if value not in (None, "") and not re.fullmatch(r"\s*[-+]?\d+\s*", value):
-                self.warn(section, key, f"not a whole number: {shown(value, key)}: biomero ignores it "
-                                        "and uses its default")
+                self.warn(section, key, f"not a whole number: {shown(value, key)}: biomero "
+                                        "ignores it and uses its default")
 
     def check_gpu(self) -> None:
         if self.raw("SLURM", "gpu_gres") and self.raw("SLURM", "gpu_gpus"):
@@ -351,6 +351,6 @@ class _Validator:
         last = events[-1] if events else None
         earlier = [e for e in events[:-1] if e.action != "delete" and e.value]
         if last and earlier and last.action != "delete":
-            self.warn(section, key, f"empty here, which blanks {shown(earlier[-1].value, key)} set at "
-                                    f"{earlier[-1].file}:{earlier[-1].line}; delete the line "
-                                    f"to keep that value (or !{key} to remove the key)")
+            self.warn(section, key, f"empty here, which blanks {shown(earlier[-1].value, key)} "
+                                    f"set at {earlier[-1].file}:{earlier[-1].line}; delete the "
+                                    f"line to keep that value (or !{key} to remove the key)")

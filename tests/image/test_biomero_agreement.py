@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from tests.support.docker_exec import docker
-from tests.support import upstream_corpus as corpus
 from tests.support import build_env
+from tests.support import upstream_corpus as corpus
+from tests.support.docker_exec import docker
 
 # For every file: does our validator find an error, does biomero fail to build its
 # client (from_config with only the descriptor fetch left out, its repository

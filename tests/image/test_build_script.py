@@ -4,8 +4,8 @@ fail before any docker work."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import os
+import shutil
 import subprocess
 
 from tests.support import build_env

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from biomero_worker import layout
-from tests.support.docker_exec import docker
 from tests.support.build_env import REPO, version
+from tests.support.docker_exec import docker
 
 VENV = str(layout.VENV)
 LABEL = "org.biomero-worker"
@@ -97,7 +97,7 @@ def test_python_is_the_venv_and_debian(worker_exec):
 # ---- the Python payload ----------------------------------------------------------
 
 def test_payload_imports(worker_exec):
-    code = "import importlib\nfor m in %r:\n    importlib.import_module(m)\nprint('ok')" % MODULES
+    code = f"import importlib\nfor m in {MODULES!r}:\n    importlib.import_module(m)\nprint('ok')"
     assert worker_exec("python", "-c", code).stdout.strip() == "ok"
 
 
@@ -205,7 +205,8 @@ def test_no_pip_cache_wheels_or_apt_lists(worker_exec):
 def test_jre_only_with_bioformats2raw(config, worker_exec):
     present = config["Labels"][f"{LABEL}.bioformats2raw"]
     assert present in ("included", "absent")
-    tools = worker_exec("sh", "-c", "command -v java; command -v bioformats2raw; true").stdout.split()
+    tools = worker_exec("sh", "-c",
+                        "command -v java; command -v bioformats2raw; true").stdout.split()
     if present == "included":
         assert len(tools) == 2
         worker_exec("bioformats2raw", "--version")
@@ -348,7 +349,7 @@ def test_baked_config_is_the_validated_merge_of_the_layers(worker_exec):
 def test_running_python_leaves_the_venv_unchanged(worker_image):
     # the node's user runs scripts: no __pycache__ (or anything) lands in the venv
     cid = docker("create", "--entrypoint", "python", worker_image, "-c",
-                 "import importlib\nfor m in %r:\n    importlib.import_module(m)" % MODULES
+                 f"import importlib\nfor m in {MODULES!r}:\n    importlib.import_module(m)"
                  ).stdout.strip()
     try:
         docker("start", "-a", cid)

@@ -25,27 +25,27 @@ class StackContainer(DockerContainer):
         self.with_kwargs(labels=dict(labels or {}))
         self.name = name
 
-    def with_kwargs(self, **kwargs) -> "StackContainer":
+    def with_kwargs(self, **kwargs) -> StackContainer:
         """Add docker create arguments (testcontainers keeps only the last call's)."""
         self._kwargs = {**self._kwargs, **kwargs}
         return self
 
-    def with_steady_health(self) -> "StackContainer":
+    def with_steady_health(self) -> StackContainer:
         """Docker runs the image's HEALTHCHECK every 30 s, not every second: readiness
         runs it itself (tests/stack/readiness.py)."""
         return self.with_kwargs(healthcheck=STEADY_HEALTHCHECK)
 
-    def ready_when_healthy(self, timeout: float) -> "StackContainer":
+    def ready_when_healthy(self, timeout: float) -> StackContainer:
         """start() returns once the image's HEALTHCHECK command passes (run by the
         wait itself); Docker then checks only every 30 s."""
         return self.with_steady_health().waiting_for(Healthy(timeout))
 
-    def with_secret(self, name: str, data: bytes) -> "StackContainer":
+    def with_secret(self, name: str, data: bytes) -> StackContainer:
         """A file in /run/secrets (mode 600), copied in after create, before start:
         never in an image layer, an environment variable or a log."""
         return self.with_copy_into_container(data, f"{SECRETS_DIR}/{name}", 0o600)
 
-    def with_file(self, path: str, data: bytes, mode: int = 0o644) -> "StackContainer":
+    def with_file(self, path: str, data: bytes, mode: int = 0o644) -> StackContainer:
         return self.with_copy_into_container(data, path, mode)
 
     def exec(self, command, *, timeout: float = DEFAULT_TIMEOUT, user: str | None = None,
@@ -59,7 +59,7 @@ class StackContainer(DockerContainer):
         except (docker.errors.APIError, AttributeError) as exc:
             return f"<no log: {exc}>"
 
-    def publish(self, port: int) -> "StackContainer":
+    def publish(self, port: int) -> StackContainer:
         """Publish PORT/tcp on the host's loopback, at a free port (host_port)."""
         self.ports[f"{port}/tcp"] = (HOST_ADDRESS, None)
         return self

@@ -19,9 +19,9 @@ from __future__ import annotations
 import fcntl
 import subprocess
 
-import docker
 import pytest
 
+import docker
 from tests.stack import services
 from tests.stack.session import Stack
 from tests.support.build_env import REPO

@@ -21,11 +21,10 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docker
-
 from tests.stack import services
 from tests.stack.session import LABEL, Stack, down
 from tests.support.build_env import REPO, stack_image
@@ -104,14 +103,14 @@ def cmd_bench(args) -> int:
     for i in range(args.runs):
         stack = Stack(REPO / ".build" / "stack" / f"bench-{i}", client=client)
         per_service = {}
-
-        def timed(name):
-            stack.service(name)
-            per_service[name] = time.monotonic() - t0
-
         try:
             stack.network  # noqa: B018 - outside the clock
             t0 = time.monotonic()
+
+            def timed(name, stack=stack, per_service=per_service, t0=t0):
+                stack.service(name)
+                per_service[name] = time.monotonic() - t0
+
             with ThreadPoolExecutor(max_workers=len(names)) as pool:
                 for f in [pool.submit(timed, n) for n in names]:
                     f.result()
@@ -131,7 +130,7 @@ def cmd_bench(args) -> int:
     cols = ["total", *names, "teardown"]
     lines = [
         "# Test stack: cold start", "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with:", "", "```",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with:", "", "```",
         "make bench-stack  # = " + " ".join([".venv/bin/python -m tests.stack.manual",
                                             *sys.argv[1:]]),
         "```", "",

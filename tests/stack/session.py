@@ -25,10 +25,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import docker
 import docker.errors
 from testcontainers.core.network import Network
 
+import docker
 from tests.stack import services
 from tests.stack.container import StackContainer
 

@@ -6,8 +6,8 @@ import secrets
 
 import pytest
 
-from tests.support.docker_exec import docker_exec
 from tests.support.build_env import stack_image
+from tests.support.docker_exec import docker_exec
 from tests.support.wait import wait_until
 
 DESCRIPTOR = """<icegrid>

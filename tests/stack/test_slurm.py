@@ -48,7 +48,7 @@ def test_both_compute_nodes_are_idle(slurm):
     # a node can show `unk` for a moment while its slurmd re-registers
     def states():
         out = slurm.ssh("sinfo -h -N -o '%N %t'").check("sinfo").stdout.split()
-        return dict(zip(out[::2], out[1::2]))
+        return dict(zip(out[::2], out[1::2], strict=False))
 
     wait_until("every node idle", lambda: states() == {n: "idle" for n in SLURM_NODES}, 30,
                interval=1)

@@ -27,7 +27,7 @@ class ExecResult:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def check(self, what: str = "command") -> "ExecResult":
+    def check(self, what: str = "command") -> ExecResult:
         if self.exit_code != 0:
             raise AssertionError(f"{what} exited {self.exit_code}\nstdout:\n{self.stdout}\n"
                                  f"stderr:\n{self.stderr}")

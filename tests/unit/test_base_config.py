@@ -35,7 +35,8 @@ def test_base_reads_as_biomero_reads_it():
         for key in parser.options(section):
             parser.get(section, key)
     assert all(parser.get("SLURM", key).startswith("/") for key in
-               ("slurm_data_path", "slurm_images_path", "slurm_converters_path", "slurm_script_path"))
+               ("slurm_data_path", "slurm_images_path", "slurm_converters_path",
+                "slurm_script_path"))
 
 
 def test_base_ships_the_upstream_workflows():
@@ -66,7 +67,8 @@ def test_readme_example_works_when_pasted_into_a_shell(tmp_path):
     readme = (OVERRIDES / "README.md").read_text()
     # Run it as written, but in this test's own directory instead of /tmp.
     script = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).replace("/tmp/", f"{tmp_path}/")
-    shown = re.search(r"deleted it; .*?```\n(.*?)```", readme, re.S).group(1).replace("/tmp/", f"{tmp_path}/")
+    shown = re.search(r"deleted it; .*?```\n(.*?)```", readme, re.S).group(1).replace(
+        "/tmp/", f"{tmp_path}/")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env,
                           capture_output=True, text=True)

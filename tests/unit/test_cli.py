@@ -3,7 +3,8 @@
 
 import pytest
 
-BASE = "[SSH]\nhost = h\n\n[MODELS]\n# StarDist\nstardist = s\nstardist_repo = https://github.com/o/s\nstardist_job = j.sh\n"
+BASE = ("[SSH]\nhost = h\n\n[MODELS]\n# StarDist\nstardist = s\n"
+        "stardist_repo = https://github.com/o/s\nstardist_job = j.sh\n")
 
 
 @pytest.fixture
@@ -74,12 +75,14 @@ def test_malformed_input_is_exit_1_file_line_message_never_a_traceback(cli, writ
 
 def test_missing_layer_is_exit_1(cli, tmp_path):
     proc = cli("validate", tmp_path / "missing.ini")
-    assert (proc.returncode, proc.stderr) == (1, f"{tmp_path}/missing.ini:0: layer not found: no such file or directory\n")
+    assert (proc.returncode, proc.stderr) == (
+        1, f"{tmp_path}/missing.ini:0: layer not found: no such file or directory\n")
 
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["frobnicate"], ["merge"], ["validate"], ["merge", "--bogus", "x.ini"], ["explain", "x.ini"], ["explain", "--"]],
+    [[], ["frobnicate"], ["merge"], ["validate"], ["merge", "--bogus", "x.ini"],
+     ["explain", "x.ini"], ["explain", "--"]],
 )
 def test_usage_errors_are_exit_2(cli, args):
     proc = cli(*args)
@@ -103,7 +106,8 @@ def test_explain_one_key_shows_value_and_every_layer_line(cli, base, write):
     site = write("site.ini", "[SSH]\nhost = cluster\n")
     proc = cli("explain", "SSH.host", "--", base, site)
     assert proc.returncode == 0
-    assert proc.stdout == f"[SSH] host = cluster\n    set       {base}:2  h\n    override  {site}:2  cluster\n"
+    assert proc.stdout == (f"[SSH] host = cluster\n    set       {base}:2  h\n"
+                           f"    override  {site}:2  cluster\n")
 
 
 def test_explain_a_deleted_key_says_where_it_was_deleted(cli, base, write):
@@ -123,13 +127,16 @@ def test_explain_a_section_and_everything(cli, base):
 def test_explain_a_deleted_section(cli, base, write):
     site = write("site.ini", "[!SSH]\n")
     proc = cli("explain", "SSH", "--", base, site)
-    assert proc.stdout == (f"[SSH]  (deleted)\n    created   {base}:1\n    deleted   {site}:1  by [!SSH]\n"
-                           f"[SSH] host  (deleted)\n    set       {base}:2  h\n    deleted   {site}:1  by [!SSH]\n")
+    assert proc.stdout == (f"[SSH]  (deleted)\n    created   {base}:1\n"
+                           f"    deleted   {site}:1  by [!SSH]\n"
+                           f"[SSH] host  (deleted)\n    set       {base}:2  h\n"
+                           f"    deleted   {site}:1  by [!SSH]\n")
 
 
 def test_explain_an_unknown_key_is_exit_1(cli, base):
     proc = cli("explain", "SSH.nope", "--", base)
-    assert (proc.returncode, proc.stderr) == (1, "config-merge: SSH.nope: not set or deleted by any layer\n")
+    assert (proc.returncode, proc.stderr) == (
+        1, "config-merge: SSH.nope: not set or deleted by any layer\n")
 
 
 def test_console_script_entry_point_is_declared():

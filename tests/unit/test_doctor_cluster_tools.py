@@ -1,5 +1,5 @@
-"""doctor's `cluster-tools` and `slurm-paths` checks: only the ssh boundary is faked. `Doctor.ssh` runs
-the command it is given with a shell of this machine, whose PATH is a directory the
+"""doctor's `cluster-tools` and `slurm-paths` checks: only the ssh boundary is faked. `Doctor.ssh`
+runs the command it is given with a shell of this machine, whose PATH is a directory the
 test fills: links to real programs (perl, strings, grep, git, timeout) and small
 stand-ins for what a Slurm login node has and this machine has not (sbatch, sacct,
 7z/7za) or for a broken tool. So the probe script itself runs, every time; the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from biomero_worker import cluster_tools, doctor, runtime_config
+from tests.support.build_env import REPO
 from tests.support.doctor_output import tool_lines
 
 REAL = ("perl", "strings", "grep", "git", "timeout")
@@ -301,8 +303,8 @@ def test_biomero_2_9_settings_decide_as_biomero_reads_them(cluster_2_9, monkeypa
     t = tool_lines(out)
     assert t["nohup"] == ("unused", "not needed: images are pulled by a Slurm job "
                                     "([SLURM] slurm_image_pull_via_sbatch)")
-    assert t["apptainer/singularity"] == ("unused", "not needed on the login node: no remote shallowing "
-                                        "(BIOMERO_REMOTE_SHALLOW_ZARR=Off)")
+    assert t["apptainer/singularity"] == ("unused", "not needed on the login node: no remote "
+                                                    "shallowing (BIOMERO_REMOTE_SHALLOW_ZARR=Off)")
     assert "awk" not in t and "sort" not in t
     monkeypatch.setenv("BIOMERO_REMOTE_SHALLOW_ZARR", "maybe")  # not biomero's word: config
     assert cluster_2_9.doctor()[0] == 1
@@ -310,7 +312,8 @@ def test_biomero_2_9_settings_decide_as_biomero_reads_them(cluster_2_9, monkeypa
 
 def test_the_default_release_probes_none_of_2_9s_tools(cluster):
     code, out = cluster.doctor()
-    assert code == 0 and not {"nohup", "awk", "sort", "apptainer/singularity"} & set(tool_lines(out)), out
+    assert code == 0 and not ({"nohup", "awk", "sort", "apptainer/singularity"}
+                              & set(tool_lines(out))), out
 
 
 # -- the zip command biomero is configured with -----------------------------------------
@@ -513,3 +516,23 @@ def test_relative_slurm_paths_are_under_the_login_users_home(cluster, tmp_path):
     code, out = cluster.doctor(only="slurm-paths")
     assert code == 0, out
 
+
+
+# -- one list of checks: Doctor.CHECKS --------------------------------------------------
+def test_the_docstring_describes_every_check_in_the_reports_order():
+    described = re.findall(r"^  ([a-z0-9-]+)\s", doctor.__doc__, re.M)
+    assert described == doctor.Doctor.CHECKS
+
+
+def test_every_check_has_its_method_and_the_informational_ones_are_checks():
+    for name in doctor.Doctor.CHECKS:
+        assert callable(getattr(doctor.Doctor, "check_" + name.replace("-", "_"), None)), name
+    assert set(doctor.Doctor.INFORMATION) <= set(doctor.Doctor.CHECKS)
+
+
+def test_the_documented_example_shows_every_check_in_the_reports_order():
+    text = (REPO / "startup.d" / "README.md").read_text()
+    example = text.split("## doctor", 1)[1].split("```", 2)[1]
+    shown = [ln.split()[1] for ln in example.splitlines()
+             if ln.split() and ln.split()[0] in ("OK", "FAIL", "WARN", "SKIP", "INFO")]
+    assert shown == doctor.Doctor.CHECKS  # the whole report, in its order

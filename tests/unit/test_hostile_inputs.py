@@ -124,6 +124,18 @@ def test_a_newline_in_a_node_variable_is_refused_naming_it(var):
     assert var in str(exc.value) and "Hostile" not in str(exc.value)
 
 
+@pytest.mark.parametrize("var", ["OMERO_ICEGRID_ADMIN_USER", "OMERO_ICEGRID_ADMIN_PASSWORD"])
+def test_doctor_writes_no_admin_credential_holding_a_line_break(var, monkeypatch):
+    """doctor's node check writes the registry's admin account into a property file
+    for icegridadmin: a line break would add properties of its own."""
+    monkeypatch.setattr(doctor, "_node_running", lambda: True)
+    env = {"OMERO_WORKER_NAME": "w", "CONFIG_omero_master_host": "master",
+           var: "x\nIce.Trace.Network=3"}
+    result = doctor.Doctor(timeout=1, environ=env).run("node")
+    assert result.status == "FAIL" and var in result.detail
+    assert "Ice.Trace" not in result.detail
+
+
 def test_a_blank_in_a_host_would_add_an_endpoint_option_and_is_refused():
     with pytest.raises(node.NodeConfigError, match="OMERO_WORKER_PUBLISHED_HOST holds a blank"):
         node.settings({**NODE_ENV, "OMERO_WORKER_PUBLISHED_HOST": "h -p 1"})

@@ -31,7 +31,8 @@ def test_later_layer_overrides_in_place_and_appends_new_keys_and_sections_in_lay
 
 
 def test_keys_match_case_insensitively_and_sections_case_sensitively(write):
-    result = merged(write, "[MODELS]\nCellpose = 1\n", "[MODELS]\ncellpose = 2\n[models]\ncellpose = 3\n")
+    result = merged(write, "[MODELS]\nCellpose = 1\n",
+                    "[MODELS]\ncellpose = 2\n[models]\ncellpose = 3\n")
     assert result.to_dict() == {"MODELS": {"cellpose": "2"}, "models": {"cellpose": "3"}}
     assert read(result.text) == result.to_dict()
 
@@ -48,7 +49,8 @@ def test_multiline_override_replaces_all_value_lines(write):
 
 
 def test_key_tombstone_deletes_the_key_and_the_comment_directly_above(write):
-    base = "[S]\n# kept: detached by a blank line\n\n# about a\n# more about a\na = 1\n# about b\nb = 2\n"
+    base = ("[S]\n# kept: detached by a blank line\n\n# about a\n# more about a\na = 1\n"
+            "# about b\nb = 2\n")
     result = merged(write, base, "[S]\n!A\n")
     assert result.text == "[S]\n# kept: detached by a blank line\n\n# about b\nb = 2\n"
 
@@ -101,10 +103,14 @@ def test_tombstone_first_in_the_first_layer_is_applied_and_dropped(write):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("[S]\n!missing\n", "layer1.ini:2: S.missing: warning: tombstone !missing deletes nothing: no such key"),
+        ("[S]\n!missing\n",
+         "layer1.ini:2: S.missing: warning: tombstone !missing deletes nothing: no such key"),
         ("[S]\n!zz*\n", "layer1.ini:2: S.zz*: warning: tombstone !zz* matches no key"),
-        ("[!T]\n", "layer1.ini:1: T: warning: section tombstone [!T] deletes nothing: no such section"),
-        ("[T]\n!k\n", "layer1.ini:2: T.k: warning: tombstone !k deletes nothing: no such key (no section [T])"),
+        ("[!T]\n",
+         "layer1.ini:1: T: warning: section tombstone [!T] deletes nothing: no such section"),
+        ("[T]\n!k\n",
+         "layer1.ini:2: T.k: warning: tombstone !k deletes nothing: no such key "
+         "(no section [T])"),
     ],
 )
 def test_tombstone_without_target_warns_and_fails_under_strict(write, tmp_path, override, message):
@@ -113,7 +119,8 @@ def test_tombstone_without_target_warns_and_fails_under_strict(write, tmp_path, 
     assert result.to_dict() == {"S": {"a": "1"}}
     with pytest.raises(ConfigError) as info:
         merged(write, "[S]\na = 1\n", override, strict=True)
-    assert [str(d).replace(f"{tmp_path}/", "") for d in info.value.diagnostics] == [message.replace("warning: ", "")]
+    assert [str(d).replace(f"{tmp_path}/", "") for d in info.value.diagnostics] == [
+        message.replace("warning: ", "")]
 
 
 def test_a_block_of_tombstones_only_does_not_create_its_section(write):
@@ -147,7 +154,8 @@ def test_missing_layer_path_is_an_error(tmp_path):
 def test_errors_of_all_layers_are_reported_together(write):
     with pytest.raises(ConfigError) as info:
         merged(write, "[S]\nbad\n", "[S]\nalso bad\n")
-    assert [(d.file.rsplit("/", 1)[1], d.line) for d in info.value.diagnostics] == [("layer0.ini", 2), ("layer1.ini", 2)]
+    assert [(d.file.rsplit("/", 1)[1], d.line) for d in info.value.diagnostics] == [
+        ("layer0.ini", 2), ("layer1.ini", 2)]
 
 
 def test_base_layout_survives_byte_for_byte(write):
@@ -163,14 +171,16 @@ def test_sections_from_another_file_are_separated_by_a_blank_line(write):
 
 def test_new_keys_go_after_a_sections_closing_comments_and_before_its_blank_lines(write):
     base = "[A]\nlast = 1\n# example: last_mem = 2\n\n[B]\n"
-    assert merged(write, base, "[A]\nnew = 1\n").text == "[A]\nlast = 1\n# example: last_mem = 2\nnew = 1\n\n[B]\n"
+    assert merged(write, base, "[A]\nnew = 1\n").text == (
+        "[A]\nlast = 1\n# example: last_mem = 2\nnew = 1\n\n[B]\n")
 
 
 def test_provenance_records_set_override_and_delete_with_file_and_line(write):
     base = write("base.ini", "[S]\na = 1\nb = 2\n")
     site = write("site.ini", "[S]\n\na = 10\n!b\n")
     result = merge_layers([base, site])
-    assert [(e.action, e.file, e.line, e.value, e.via) for e in result.provenance.history("S", "A")] == [
+    assert [(e.action, e.file, e.line, e.value, e.via)
+            for e in result.provenance.history("S", "A")] == [
         ("set", str(base), 2, "1", None),
         ("override", str(site), 3, "10", None),
     ]

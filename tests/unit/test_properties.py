@@ -39,7 +39,8 @@ def entry(draw, tombstones: bool, comments: list[str]):
     first = draw(value_text)
     if lines:  # a multi-line value; the first line must be non-empty to carry on
         first = first or "v"
-        text = f"{key}{delimiter}{first}\n" + "".join(f"    {line}\n" if line else "\n" for line in lines)
+        text = f"{key}{delimiter}{first}\n" + "".join(f"    {line}\n" if line else "\n"
+                                                     for line in lines)
         value = "\n".join([first, *lines])
     else:
         text = f"{key}{delimiter}{first}\n"

@@ -107,7 +107,8 @@ def test_a_deployers_etc_file_is_a_layer_right_after_the_images(worker_layout):
     out = runtime_config.refresh()
     assert out.ok, out.errors
     cfg = read(worker_layout["MERGED"])
-    assert cfg.get("SSH", "host") == "from-site" and cfg.get("SLURM", "slurm_data_path") == "/etc-data"
+    assert (cfg.get("SSH", "host") == "from-site"
+            and cfg.get("SLURM", "slurm_data_path") == "/etc-data")
     roles = [lay.role for lay in runtime_config.layout.present_layers()]
     assert roles.index("ETC") == roles.index("IMAGE_OVERRIDES") + 1
 

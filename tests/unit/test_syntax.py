@@ -87,8 +87,10 @@ def test_crlf_and_bom_are_accepted(tmp_path):
         ("[S]\n[T]\n[S]\n", "layer.ini:3: duplicate section [S] (first at line 1)"),
         ("[S]\n!k = 1\n", "layer.ini:2: S.k: a tombstone takes no value: write !k alone"),
         ("[S]\n!\n", "layer.ini:2: empty tombstone '!': name a key or pattern"),
-        ("[S]\n!k\n  more\n", "layer.ini:3: S.k: a tombstone takes no value: indented line continues !k"),
-        ("[!S]\nk = v\n", "layer.ini:2: S.k: key under section tombstone [!S]: add a [S] header to set keys"),
+        ("[S]\n!k\n  more\n",
+         "layer.ini:3: S.k: a tombstone takes no value: indented line continues !k"),
+        ("[!S]\nk = v\n",
+         "layer.ini:2: S.k: key under section tombstone [!S]: add a [S] header to set keys"),
     ],
 )
 def test_malformed_lines_are_reported_with_file_and_line(text, expected):
@@ -101,7 +103,8 @@ def test_every_error_of_a_file_is_reported_at_once():
 
 def test_restart_after_section_tombstone_in_one_file_is_not_a_duplicate():
     layer = parse_text("[S]\na=1\n[!S]\n[S]\nb=2\n")
-    assert [(s.name, s.tombstone) for s in layer.sections] == [("S", False), ("S", True), ("S", False)]
+    assert [(s.name, s.tombstone) for s in layer.sections] == [
+        ("S", False), ("S", True), ("S", False)]
 
 
 def test_a_key_and_its_tombstone_in_one_section_are_not_duplicates():
@@ -125,5 +128,6 @@ def test_unreadable_file_is_a_config_error(tmp_path):
 
 def test_only_universal_newlines_end_a_line_as_in_configparser():
     text = "[S]\na = x\x0cy\u2028z\x85w\nb = 1\r\nc = 2\rd = 3\n"
-    assert values(parse_text(text)) == configparser_values(text.replace("\r\n", "\n").replace("\r", "\n"))
+    assert values(parse_text(text)) == configparser_values(
+        text.replace("\r\n", "\n").replace("\r", "\n"))
     assert values(parse_text(text))["S"]["a"] == "x\x0cy\u2028z\x85w"

@@ -16,7 +16,8 @@ from tests.support import web_admin_page as page
 from tests.support.build_env import REPO
 
 BASE = REPO / "config" / "base" / "slurm-config.ini"
-SITE = "[MODELS]\n!stardist*\n[SSH]\nhost = site-cluster\n[SLURM]\nslurm_data_bind_path = /site/bind\n"
+SITE = ("[MODELS]\n!stardist*\n[SSH]\nhost = site-cluster\n[SLURM]\n"
+        "slurm_data_bind_path = /site/bind\n")
 
 
 def effective() -> dict:
@@ -91,7 +92,8 @@ def test_an_edit_of_a_key_a_site_layer_deleted_applies_and_is_explained(site, ca
                for n in out.notes), out.notes
     assert cli.main(["config", "explain", "SSH.host"]) == 0
     text = capsys.readouterr().out
-    assert "1 edit(s) and 0 deletion(s) applied" in text and "copied value(s) of the page ignored" in text
+    assert ("1 edit(s) and 0 deletion(s) applied" in text
+            and "copied value(s) of the page ignored" in text)
 
 
 def test_an_empty_value_written_by_the_page_blanks_nothing(site):
@@ -234,14 +236,16 @@ def test_a_record_from_before_the_shared_namespace_still_reads(site):
     assert not any("no record" in n for n in out.notes), out.notes
 
 
-@pytest.mark.parametrize("record", ["not json", '{"seen": 3}', '{"seen": {}, "edits": 5, "deleted": null}'])
+@pytest.mark.parametrize("record", ["not json", '{"seen": 3}',
+                                    '{"seen": {}, "edits": 5, "deleted": null}'])
 def test_a_damaged_record_is_no_record(site, record):
     refresh_ok()
     site["WEBADMIN"].write_text("[SSH]\nhost = localslurm\n[changelog]\n")
     layout.webadmin_state_path().write_text(record)
     out = refresh_ok()
     assert effective()["SSH"]["host"] == "site-cluster"
-    assert any("no record" in n for n in out.notes) == (record != '{"seen": {}, "edits": 5, "deleted": null}')
+    assert any("no record" in n for n in out.notes) == (
+        record != '{"seen": {}, "edits": 5, "deleted": null}')
 
 
 def test_a_deletion_of_what_a_file_biomero_reads_raw_sets_is_named_not_applied(site):

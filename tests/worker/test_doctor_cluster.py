@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import textwrap
 
-from tests.worker.service import RUNTIME_OVERRIDES, SSH_ALIAS
 from tests.support.doctor_output import tool_lines
+from tests.worker.service import RUNTIME_OVERRIDES, SSH_ALIAS
 
 TOOLS = ("sbatch", "sacct", "7z", "perl", "strings", "grep")  # 7z: p7zip-full there
 # what biomero 2.9 runs there besides with its defaults (singularity: the stand-in)

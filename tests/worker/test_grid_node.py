@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from biomero_worker import layout
 from tests.stack.services import icegrid
 from tests.support.build_env import stack_image
 from tests.support.wait import wait_until
@@ -21,8 +22,6 @@ from tests.worker.service import (
     upstream_mounts,
     worker_environment,
 )
-
-from biomero_worker import layout
 
 
 def test_node_registers_and_runs_processor_with_the_image_python(worker):

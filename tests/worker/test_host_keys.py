@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from tests.worker.service import run_script
 
-
 CONNECT = """
 from biomero import SlurmClient
 SlurmClient.init_workflows = lambda self, force_update=False: None  # no GitHub here

@@ -7,6 +7,7 @@ named with its owner and mode."""
 
 from __future__ import annotations
 
+from biomero_worker import layout
 from tests.worker.service import (
     SLURM_PATHS,
     SSH_ALIAS,
@@ -16,8 +17,6 @@ from tests.worker.service import (
     upstream_mounts,
     worker_environment,
 )
-
-from biomero_worker import layout
 
 UID = 12345
 
@@ -37,10 +36,12 @@ def doctor_passes(w) -> str:
 
 def test_any_uid_of_group_0_runs_the_worker(stack, worker_image, facts, tmp_path):
     w = start_worker(stack, worker_image, facts, name="anyuid", user=f"{UID}:0",
-                     env=worker_environment(facts, name="anyuid"), mounts=upstream_mounts(tmp_path, facts))
+                     env=worker_environment(facts, name="anyuid"),
+                     mounts=upstream_mounts(tmp_path, facts))
     try:
         w.wait_started()
-        code, out = w.exec(["biomero-worker", "exec", "sh", "-c", "id -un; id -u; id -g; echo $HOME"])
+        code, out = w.exec(["biomero-worker", "exec", "sh", "-c",
+                            "id -un; id -u; id -g; echo $HOME"])
         assert out.split() == ["omero-worker", str(UID), "0", str(layout.HOME)], out
         out = doctor_passes(w)
         assert any(ln.startswith("OK") and ln.split()[1] == "ssh" for ln in out.splitlines())
@@ -105,7 +106,8 @@ def test_an_unwritable_directory_is_named_with_owner_and_mode(stack, worker_imag
     state.chmod(0o755)
     env = worker_environment(facts, name="unwritable")
     code, log, _ = run_to_exit(stack, worker_image, facts, name="unwritable", env=env,
-                               mounts={**upstream_mounts(tmp_path, facts), str(layout.STATE_DIR): state})
+                               mounts={**upstream_mounts(tmp_path, facts),
+                                       str(layout.STATE_DIR): state})
     assert code != 0, log
     assert f"identity:   {layout.STATE_DIR}: owner 0:0, mode 755" in log, log
     assert "the worker is not started" in log

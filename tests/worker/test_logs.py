@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from biomero_worker import layout
 from tests.support.wait import wait_until
 from tests.worker.service import (
     SECRET_TOKEN,
@@ -17,8 +18,6 @@ from tests.worker.service import (
     placed_processor,
     run_script,
 )
-
-from biomero_worker import layout
 
 LOGGING_SCRIPT = """
 import logging, sys

@@ -315,6 +315,6 @@ def view_rows(postgres, table: str, **where) -> list[dict]:
         cur = conn.execute(f"SELECT * FROM {table} WHERE {cond}",  # noqa: S608 - our names
                            [str(v) for v in where.values()])
         names = [d.name for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 

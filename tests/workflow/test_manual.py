@@ -34,7 +34,7 @@ from biomero import SlurmClient
 slurmClient = SlurmClient(track_workflows=True, enable_job_accounting=False, enable_job_progress=True, enable_workflow_analytics=False)
 slurmClient.initialize_analytics_system(True)
 print('Analytics system initialized')
-"""
+"""  # noqa: E501 - biomero's README snippet, kept verbatim
 # Option 1 connects to biomero's default host, `slurm`, not to the [SSH] host alias.
 ANALYTICS_DIRECT_INSTEAD = ANALYTICS_DIRECT.replace(
     "SlurmClient(track_workflows", "SlurmClient(host='localslurm', track_workflows")

@@ -15,15 +15,15 @@ import re
 import tarfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-import docker
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+import docker
 from tests.stack.container import HOST_ADDRESS
 from tests.support.build_env import stack_image
 
@@ -96,7 +96,7 @@ def _name(common_name: str) -> x509.Name:
 def make_certificates(session: str) -> tuple[bytes, bytes, bytes]:
     """(CA certificate, server certificate, server key), PEM: a fresh CA whose key
     signs one certificate for github.com, then is dropped with this frame."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start, end = now - timedelta(minutes=5), now + VALIDITY
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"biomero-stack test CA {session}")

@@ -10,9 +10,9 @@ compute nodes, sharing one munge key and the volumes /data and /home/slurm.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import paramiko
 from cryptography.hazmat.primitives import serialization

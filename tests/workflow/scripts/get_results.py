@@ -9,7 +9,6 @@ import zipfile
 
 import numpy as np
 import tifffile
-
 from biomero import SlurmClient
 
 job_id = PARAMS["job_id"]  # noqa: F821

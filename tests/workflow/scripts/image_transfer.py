@@ -11,11 +11,10 @@ import tempfile
 
 import numpy as np
 import zarr
+from biomero import SlurmClient
 from numcodecs import Blosc
 from ome_zarr.format import FormatV04
 from ome_zarr.writer import write_multiscales_metadata
-
-from biomero import SlurmClient
 
 work = pathlib.Path(tempfile.mkdtemp(prefix="export-"))
 folder = PARAMS["folder"]  # noqa: F821
