@@ -126,3 +126,18 @@ def test_what_biomero_reads_comes_from_biomero():
     assert reads["biomero_version"] and "host" in reads["keys"]["SSH"]
     assert {"MODELS", "WORKFLOWS", "CONVERTERS"} <= set(reads["whole_sections"])
     assert "SSH.inline_ssh_env" in reads["booleans"]
+
+
+def test_every_releases_record_of_what_biomero_reads_has_the_defaults_fields():
+    """A field added to the record (biomero_contract) is regenerated for every committed
+    release (`make biomero-reads BIOMERO_VERSION=x.y.z`), or that release's image
+    validates with a record that lacks it."""
+    import json
+
+    from tests.support.build_env import REPO
+
+    default = json.loads((REPO / "src" / "config_merge" / "biomero_reads.json").read_text())
+    releases = sorted((REPO / "docker" / "locks").glob("biomero-*/biomero_reads.json"))
+    assert releases
+    for record in releases:
+        assert sorted(json.loads(record.read_text())) == sorted(default), record
