@@ -22,11 +22,11 @@ import re
 from functools import cache
 from importlib import resources
 
+from . import namespace
 from .diagnostics import Diagnostic
 from .masking import mask_urls, shown
 from .merge import MergeResult
 
-WORKFLOW_SECTIONS = ("MODELS", "WORKFLOWS")  # biomero reads MODELS, then WORKFLOWS over it
 ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress",
                    "enable_workflow_analytics")
 # Sections that are not biomero's but are expected in its file.
@@ -232,10 +232,11 @@ class _Validator:
                 self.warn("SSH", "host", problem + "; biomero would fail to connect")
 
     def workflow_items(self) -> list[tuple[str, str, str | None]]:
-        """(section, key, value) as biomero combines them: MODELS, then WORKFLOWS
-        updating it (an existing key keeps its place, a new one is appended)."""
+        """(section, key, value) as biomero combines them: the workflow sections in
+        the order it reads them (namespace, asked of biomero: MODELS, then WORKFLOWS
+        updating it), an existing key keeping its place, a new one appended."""
         combined: dict[str, tuple[str, str | None]] = {}
-        for section in WORKFLOW_SECTIONS:
+        for section in namespace.shared():
             for key, value in self.parser._sections.get(section, {}).items():  # noqa: SLF001
                 combined[key] = (section, value)
         return [(s, k, v) for k, (s, v) in combined.items()]
