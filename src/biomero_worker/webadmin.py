@@ -56,7 +56,6 @@ from . import layout
 PAGE_SECTIONS = {"changelog"}
 DELETED = "deleted in the web admin's file (the page no longer writes it)"
 COPY = "the page's copy of what it showed, not an edit"
-WILDCARDS = set("*?[")  # a key named so cannot become a tombstone of its own
 
 
 @dataclass
@@ -95,8 +94,7 @@ def read_state(path: Path) -> dict | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("seen"), dict):
         return None
-    seen = data["seen"]
-    return {"seen": dict(zip(_ids(seen), [seen[k] for k in seen if "\0" in k], strict=True)),
+    return {"seen": {_id(*k.split("\0", 1)): v for k, v in data["seen"].items() if "\0" in k},
             "edits": _ids(data.get("edits", [])), "deleted": _ids(data.get("deleted", []))}
 
 
@@ -164,16 +162,18 @@ def _deletions(lower: MergeResult, state: dict, verdicts: Verdicts, read_raw
     by_section: dict[str, list[Entry]] = {}
     for ident in sorted(gone):
         section, key = ident.split("\0", 1)
-        if WILDCARDS & set(key) or not lower_value(lower, section, key)[0]:
-            continue  # nothing beneath to delete (the admin's own key, now gone)
+        tombstone = Entry(key, key, None, 0, [], [], tombstone=True)
+        if tombstone.is_pattern or not lower_value(lower, section, key)[0]:
+            # a key named like a pattern would delete more than itself; otherwise
+            # nothing beneath to delete (the admin's own key, now gone)
+            continue
         raw = [e for e in lower.provenance.history(section, key)
                if e.file in read_raw and e.action != "delete"]
         if raw:
             verdicts.kept.append((section, key, f"{raw[-1].file}:{raw[-1].line}"))
             continue
         verdicts.deletions.append((section, key))
-        by_section.setdefault(section, []).append(
-            Entry(key, key, None, 0, [], [], tombstone=True))
+        by_section.setdefault(section, []).append(tombstone)
     return [SectionBlock(section, 0, f"[{section}]\n", [], entries=entries)
             for section, entries in by_section.items()]
 
