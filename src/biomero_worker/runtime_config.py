@@ -118,10 +118,11 @@ def merge_worker(environ=None) -> Merge:
     from . import webadmin
 
     lays = layout.present_layers(environ)
-    mistakes = [Diagnostic(str(lay.path), 0, why) for lay in lays if (why := lay.mount_problem())]
+    problems = {lay.path: lay.mount_problem() for lay in lays}
+    mistakes = [Diagnostic(str(path), 0, why) for path, why in problems.items() if why]
     if mistakes:  # with the other layers' problems, so that all are fixed in one go
         try:
-            read_layers([str(lay.path) for lay in lays if not lay.mount_problem()])
+            read_layers([str(path) for path, why in problems.items() if not why])
         except ConfigError as exc:
             mistakes += exc.diagnostics
         raise ConfigError(mistakes)
