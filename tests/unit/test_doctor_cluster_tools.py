@@ -107,13 +107,18 @@ def first(out: str) -> str:
     return out.splitlines()[0]
 
 
-# -- all there ------------------------------------------------------------------------
-def test_all_present_is_ok_with_one_line_per_tool(cluster):
+def all_present(cluster, count: int) -> tuple[str, dict]:
+    """doctor's cluster-tools passing with COUNT tools: (its output, its tool lines)."""
     code, out = cluster.doctor()
     assert code == 0, out
-    assert first(out) == (f"OK    cluster-tools   6 tools biomero runs over SSH on {HOST}: "
-                          "all present")
-    t = tool_lines(out)
+    assert first(out) == (f"OK    cluster-tools   {count} tools biomero runs over SSH on "
+                          f"{HOST}: all present")
+    return out, tool_lines(out)
+
+
+# -- all there ------------------------------------------------------------------------
+def test_all_present_is_ok_with_one_line_per_tool(cluster):
+    out, t = all_present(cluster, 6)
     assert list(t) == ["sbatch", "sacct", "7z", "perl", "strings", "grep", "git"], out
     assert all(s == "ok" for name, (s, _) in t.items() if name != "git"), out
     assert t["sbatch"][1] == f"{cluster.bin}/sbatch (slurm-wlm 22.05.8)"
@@ -266,11 +271,7 @@ def cluster_2_9(cluster, monkeypatch):
 
 
 def test_biomero_2_9_probes_what_its_defaults_run_on_the_login_node(cluster_2_9):
-    code, out = cluster_2_9.doctor()
-    assert code == 0, out
-    assert first(out) == (f"OK    cluster-tools   10 tools biomero runs over SSH on {HOST}: "
-                          "all present")
-    t = tool_lines(out)
+    out, t = all_present(cluster_2_9, 10)
     assert list(t)[7:] == ["nohup", "apptainer/singularity", "awk", "sort"], out
     assert t["nohup"] == ("ok", f"{cluster_2_9.bin}/nohup ([SLURM] slurm_image_pull_via_sbatch "
                                 "unset: biomero's default)")
