@@ -10,9 +10,8 @@
 set -euo pipefail
 
 cd "${OMERODIR:?OMERODIR is not set}"
-# BIOMERO_DETACHED_WORKFLOWS true: scripts would queue runs no supervisor here ever
-# runs; the node does not start (src/biomero_worker/detached.py says why).
-python -m biomero_worker detached-check
+# node-config refuses first when BIOMERO_DETACHED_WORKFLOWS is true: scripts would
+# queue runs no supervisor here ever runs (src/biomero_worker/detached.py says why).
 cfg=$(python -m biomero_worker node-config)
 ready=$(mktemp -u "${TMPDIR:-/tmp}/log-forward.XXXXXX")
 python -m biomero_worker log-forward --ready "$ready" &

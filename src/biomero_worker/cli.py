@@ -16,9 +16,8 @@ import sys
 # HEALTHCHECK (every 10 s for a worker's whole life) and each start-up step do not
 # pay for doctor's, the SBOM's or the database driver's imports. `--help`, or a
 # command no module has, loads them all. The hottest commands first.
-MODULES = ("health", "detached", "identity", "runtime_config", "omero_config", "node",
-           "log_forward", "analytics_db", "layout", "doctor", "biomero_contract", "image_build",
-           "sbom")
+MODULES = ("health", "identity", "runtime_config", "omero_config", "node", "log_forward",
+           "analytics_db", "layout", "doctor", "biomero_contract", "image_build", "sbom")
 
 
 def command_of(argv: list[str]) -> str | None:

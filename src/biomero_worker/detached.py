@@ -4,7 +4,7 @@ With ``BIOMERO_DETACHED_WORKFLOWS`` true, a BIOMERO workflow script does not run
 workflow: it records a launcher task in the tracking database and returns, and a
 supervisor inside the processor is expected to claim and run it. This worker runs
 omero-py's own processor, which has no supervisor, so such a run would stay queued
-for ever with nothing saying so. Hence: ``start-node`` refuses to start the node,
+for ever with nothing saying so. Hence: ``start-node`` refuses to start the node (``node-config``),
 ``doctor`` fails its ``detached`` check, the health check is unhealthy, and scripts
 never see the variable (script_env drops it).
 
@@ -38,16 +38,3 @@ def refusal(environ=None) -> str | None:
             f"{VAR} (or set it to false) for this worker; detached mode needs a "
             "processor with a supervisor (docker/README.md, 'Detached workflows')")
 
-
-def cmd_detached_check(args, out, err) -> int:
-    why = refusal()
-    if why:
-        print(f"start-node: refusing to start the node: {why}", file=err)
-        return 1
-    return 0
-
-
-def add_commands(sub) -> None:
-    sub.add_parser("detached-check", help=f"exit 1, saying why, when {VAR} asks for "
-                   "detached workflows (no supervisor here); start-node runs it"
-                   ).set_defaults(run=cmd_detached_check)

@@ -215,6 +215,13 @@ def write_node_config(environ=None, log=print) -> str:
 
 
 def cmd_node_config(args, out, err) -> int:
+    from . import detached
+
+    # start-node's first word: the node never starts while scripts would queue
+    # detached runs that no supervisor here ever runs
+    if why := detached.refusal():
+        print(f"start-node: refusing to start the node: {why}", file=err)
+        return 1
     try:
         config = write_node_config(log=lambda m: print(f"node: {m}", file=err))
     except NodeConfigError as exc:
@@ -225,7 +232,8 @@ def cmd_node_config(args, out, err) -> int:
 
 
 def add_commands(sub) -> None:
-    sub.add_parser("node-config", help="resolve master and worker (bounded), write "
+    sub.add_parser("node-config", help="refuse detached workflows (no supervisor "
+                   "here); resolve master and worker (bounded), write "
                    "etc/internal.cfg, etc/<OMERO_WORKER_NAME>.cfg and etc/ice.config; "
                    "print the icegridnode --Ice.Config value").set_defaults(
                        run=cmd_node_config)
