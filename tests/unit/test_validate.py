@@ -134,10 +134,12 @@ def test_every_releases_record_of_what_biomero_reads_has_the_defaults_fields():
     validates with a record that lacks it."""
     import json
 
-    from tests.support.build_env import REPO
+    from tests.support import build_env
 
-    default = json.loads((REPO / "src" / "config_merge" / "biomero_reads.json").read_text())
-    releases = sorted((REPO / "docker" / "locks").glob("biomero-*/biomero_reads.json"))
+    default = build_env.biomero_reads_file(build_env.default_biomero())
+    releases = sorted((build_env.REPO / "docker" / "locks").glob("biomero-*"))
     assert releases
-    for record in releases:
-        assert sorted(json.loads(record.read_text())) == sorted(default), record
+    for release in releases:
+        record = build_env.biomero_reads_file(release.name.removeprefix("biomero-"))
+        assert sorted(json.loads(record.read_text())) == \
+            sorted(json.loads(default.read_text())), record
