@@ -1,6 +1,6 @@
 # Linters: shellcheck for every shell file, ruff for the Python, hadolint for the
-# Dockerfiles. ruff and hadolint come hash-pinned from lint/requirements.lock into
-# a venv of their own; shellcheck is Debian's (.ci/run installs it).
+# Dockerfiles. All three come hash-pinned from lint/requirements.lock into a venv
+# of their own, so a clean machine needs nothing but PyPI.
 
 LINT_VENV := $(BUILD_DIR)/lint-venv
 LINT_STAMP := $(LINT_VENV)/.installed
@@ -18,9 +18,8 @@ $(LINT_STAMP): lint/requirements.lock
 .PHONY: lint lint-shell lint-python lint-docker lint-lock
 lint: lint-shell lint-python lint-docker ## Run shellcheck, ruff and hadolint (part of make test)
 
-lint-shell:
-	@command -v shellcheck >/dev/null || { echo "lint: shellcheck is missing (apt-get install shellcheck)" >&2; exit 1; }
-	shellcheck --external-sources $(SHELL_FILES)
+lint-shell: $(LINT_STAMP)
+	$(LINT_VENV)/bin/shellcheck --external-sources $(SHELL_FILES)
 
 lint-python: $(LINT_STAMP)
 	$(LINT_VENV)/bin/ruff check src tests bench docker
