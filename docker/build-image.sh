@@ -32,16 +32,16 @@ for var in IMAGE BASE_IMAGE OMERO_UID OMERO_GID; do [ -z "${given[$var]}" ] || p
 : "${FORCE:=}"      # non-empty: build even when the stamp says up to date
 : "${NO_CACHE:=}"   # non-empty: docker build --no-cache (cold build)
 
-# Declared inputs: everything the Dockerfile COPYs or mounts from the context
-# (keep in step with docker/Dockerfile.dockerignore).
-INPUTS=(
-  docker/Dockerfile docker/Dockerfile.dockerignore
-  docker/requirements.lock docker/requirements-nodeps.lock docker/build-requirements.lock
-  docker/zeroc-ice.lock
-  docker/patches docker/parallel-compile docker/strip-wheels.sh docker/lock-wheels.sh docker/lock-delta.py docker/entrypoint.sh docker/start-node.sh
-  docker/runtime-packages.sh docker/install-venv.sh docker/pip-check.expected
-  pyproject.toml VERSION src startup.d config/base config/overrides
-)
+# Declared inputs: what the build context lets in, read from its one list
+# (docker/Dockerfile.dockerignore's `!` lines), that list itself included; not
+# docker/fetch (keyed by its pin below) nor docker/locks (a variant adds its own).
+INPUTS=(docker/Dockerfile.dockerignore)
+while IFS= read -r line; do
+  case "$line" in
+    '!docker/fetch' | '!docker/locks') ;;
+    '!'*) INPUTS+=("${line#!}") ;;
+  esac
+done <docker/Dockerfile.dockerignore
 
 if [ ! -s "$LOCKS/requirements.lock" ] || [ ! -s "$LOCKS/requirements-nodeps.lock" ]; then
   echo "image: ERROR: $LOCKS has no requirements.lock and requirements-nodeps.lock" >&2; exit 1

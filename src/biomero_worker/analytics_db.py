@@ -21,7 +21,7 @@ from config_merge.validate import ANALYTICS_FLAGS as FLAGS
 from . import env_settings
 
 DEFAULT_WAIT = 60
-PREFIX = "analytics-db:"
+PREFIX = "analytics-db"
 
 
 @dataclass
@@ -207,34 +207,32 @@ def initialise(s: Settings, host: str = "slurm") -> None:
     client.initialize_analytics_system(reset_tables=False)
 
 
-
-
-def cmd_init(args, out, err) -> int:
-    """Wait for the database (bounded by BIOMERO_DB_WAIT_SECONDS, default 60) and
-    initialise biomero's schema; a no-op when workflow tracking is off."""
+def step(log) -> int:
+    """The start-up step (LOG: a startup_log.Log): wait for the database (bounded by
+    BIOMERO_DB_WAIT_SECONDS, default 60) and initialise biomero's schema; a no-op when
+    workflow tracking is off."""
     s = settings()
     if not s.tracking:
-        print(f"{PREFIX} [ANALYTICS] track_workflows is off: no database needed", file=out)
+        log.info("[ANALYTICS] track_workflows is off: no database needed")
         return 0
     if not s.url:
-        print(f"{PREFIX} workflow tracking is on but no database is configured: set "
-              "SQLALCHEMY_URL or [ANALYTICS] sqlalchemy_url (or track_workflows = false)",
-              file=err)
+        log.error("workflow tracking is on but no database is configured: set "
+                  "SQLALCHEMY_URL or [ANALYTICS] sqlalchemy_url (or track_workflows = false)")
         return 1
     try:
         parse(s.url, s.source)
     except UnusableURL as exc:
-        print(f"{PREFIX} {exc}", file=err)
+        log.error(str(exc))
         return 1
     try:
         limit = env_settings.seconds("BIOMERO_DB_WAIT_SECONDS", DEFAULT_WAIT)
     except env_settings.SettingError as exc:
-        print(f"{PREFIX} {exc}", file=err)
+        log.error(str(exc))
         return 1
     try:
-        wait(s.url, limit, log=lambda m: print(f"{PREFIX} {m}", file=out, flush=True))
+        wait(s.url, limit, log=log.info)
     except TimeoutError as exc:
-        print(f"{PREFIX} {exc}", file=err)
+        log.error(str(exc))
         return 1
     # biomero and eventsourcing log at INFO; keep their chatter (never the URL) out.
     # The config-only client used here has no workflows on purpose: its warnings
@@ -245,11 +243,17 @@ def cmd_init(args, out, err) -> int:
     try:
         initialise(s)
     except Exception as exc:
-        print(f"{PREFIX} initialising biomero's analytics schema in {s.safe_url()} failed: "
-              f"{scrub(f'{type(exc).__name__}: {exc}', s.url)}", file=err)
+        log.error(f"initialising biomero's analytics schema in {s.safe_url()} failed: "
+                  f"{scrub(f'{type(exc).__name__}: {exc}', s.url)}")
         return 1
-    print(f"{PREFIX} analytics schema ready in {s.safe_url()} (from {s.source})", file=out)
+    log.info(f"analytics schema ready in {s.safe_url()} (from {s.source})")
     return 0
+
+
+def cmd_init(args, out, err) -> int:
+    from .startup_log import Log
+
+    return step(Log(PREFIX, out, err))
 
 
 def add_commands(sub) -> None:

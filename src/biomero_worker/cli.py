@@ -16,8 +16,9 @@ import sys
 # HEALTHCHECK (every 10 s for a worker's whole life) and each start-up step do not
 # pay for doctor's, the SBOM's or the database driver's imports. `--help`, or a
 # command no module has, loads them all. The hottest commands first.
-MODULES = ("health", "identity", "runtime_config", "omero_config", "node", "log_forward",
-           "analytics_db", "layout", "doctor", "biomero_contract", "image_build", "sbom")
+MODULES = ("health", "startup", "node", "identity", "runtime_config", "omero_config",
+           "log_forward", "analytics_db", "ssh_mount", "layout", "doctor", "biomero_contract",
+           "image_build", "sbom")
 
 
 def command_of(argv: list[str]) -> str | None:
@@ -58,3 +59,8 @@ def main(argv=None) -> int:
     identity.apply_nss()
     args = parser(argv).parse_args(argv)
     return args.run(args, sys.stdout, sys.stderr)
+
+
+def start_node() -> int:
+    """The ``start-node`` console script, the image's CMD."""
+    return main(["start-node", *sys.argv[1:]])

@@ -40,7 +40,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analytics_db, cluster_tools, env_settings, layout, node, runtime_config
+from . import (analytics_db, cluster_tools, env_settings, layout, node, runtime_config,
+               ssh_mount)
 
 OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
 
@@ -58,7 +59,6 @@ SLURM_PATH_USES = {
     "slurm_converters_path": "converter images and the converter script",
     "slurm_script_path": "job scripts, written (or cloned) there",
 }
-PUBLIC_NAMES = ("known_hosts", "config", "authorized_keys")
 
 
 class RefusedHost(Exception):
@@ -134,32 +134,28 @@ class Doctor:
         return Result(OK, detail + ("\n" + extra if extra else ""))
 
     def check_ssh_keys(self) -> Result:
-        mount = Path(self.env.get("BIOMERO_SSH_MOUNT") or layout.SSH_MOUNT)
-        if mount.is_dir() and not os.access(mount, os.R_OK | os.X_OK):
-            st = mount.stat()
-            return Result(FAIL, f"{mount} (owner uid {st.st_uid}, mode "
-                                f"{stat.S_IMODE(st.st_mode):o}) cannot be read by uid "
-                                f"{os.getuid()}: make it readable by uid {os.getuid()} "
-                                "(chown, or chmod a+rX: the copy in ~/.ssh gets mode 600)")
+        if why := ssh_mount.mount_problem(ssh_mount.mount_path(self.env)):
+            return Result(FAIL, why)
         d = self.home / ".ssh"
         if not d.is_dir():
-            return Result(FAIL, f"{d} missing: mount the key directory at /tmp/.ssh (read-only)")
+            return Result(FAIL, f"{d} missing: mount the key directory at "
+                                f"{layout.SSH_MOUNT} (read-only)")
         problems = []
         mode = stat.S_IMODE(d.stat().st_mode)
-        if mode & 0o077:
-            problems.append(f"{d} has mode {mode:o}, must be 700")
+        if mode & ~ssh_mount.DIR_MODE & 0o777:
+            problems.append(f"{d} has mode {mode:o}, must be {ssh_mount.DIR_MODE:o}")
         private = []
         for f in sorted(d.iterdir()):
             if not f.is_file():
                 continue
             m = stat.S_IMODE(f.stat().st_mode)
-            if f.suffix == ".pub" or f.name in PUBLIC_NAMES or f.name.startswith("known_hosts"):
-                if m & 0o022:
-                    problems.append(f"{f} has mode {m:o}, must not be writable by others (644)")
-                continue
-            private.append(f.name)
-            if m & 0o077:
-                problems.append(f"{f} has mode {m:o}, must be 600 (ssh refuses it)")
+            want = ssh_mount.mode_for(f.name)
+            if m & ~want & 0o777:
+                problems.append(f"{f} has mode {m:o}, must be {want:o}"
+                                + (" (ssh refuses it)" if want == ssh_mount.PRIVATE_MODE
+                                   else ""))
+            if not ssh_mount.is_public(f.name):
+                private.append(f.name)
         # The identity files ssh would use for [SSH] host (from ~/.ssh/config too).
         wanted = [os.path.expanduser(line.split(None, 1)[1])
                   for line in self.ssh_settings() if line.startswith("identityfile ")]

@@ -134,27 +134,29 @@ def unwritable(dirs, access=os.access) -> list[str]:
     return problems
 
 
-def check(environ=None, log=print) -> int:
+def step(log, environ=None) -> int:
+    """The start-up step: an unknown uid's passwd entry, then every directory the
+    worker writes checked writable. LOG: a startup_log.Log."""
     uid, gid = os.getuid(), os.getgid()
     done = None
     if not known(uid):
         try:
             done = write_nss_files(uid, gid, environ)
         except OSError as exc:
-            log(f"identity: uid {uid} needs a passwd entry (ssh and biomero ask for one), "
-                f"which the worker could not give it: {exc}; run as the image's user, or "
-                f"build the image for this uid (make image OMERO_UID={uid} OMERO_GID={gid})")
+            log.error(f"uid {uid} needs a passwd entry (ssh and biomero ask for one), "
+                      f"which the worker could not give it: {exc}; run as the image's user, "
+                      f"or build the image for this uid (make image OMERO_UID={uid} "
+                      f"OMERO_GID={gid})")
             return 1
-    log(f"identity: uid {uid}, gid {gid}" + (f"; {done}" if done else ""))
+    log.info(f"uid {uid}, gid {gid}" + (f"; {done}" if done else ""))
     problems = unwritable(layout.writable_dirs(environ))
     if problems:
-        log(f"identity: uid {uid} gid {gid} cannot write where the worker must:")
-        for line in problems:
-            log(f"identity:   {line}")
-        log("identity: make each writable for this uid or group (a volume or a tmpfs; "
-            "with --read-only see the README, \"Identity\"), or run with group 0 "
-            f"(docker run --user {uid}:0), or build the image for this uid "
-            f"(make image OMERO_UID={uid} OMERO_GID={gid})")
+        log.error(f"uid {uid} gid {gid} cannot write where the worker must:\n"
+                  + "\n".join(f"  {line}" for line in problems)
+                  + "\nmake each writable for this uid or group (a volume or a tmpfs; "
+                  "with --read-only see the README, \"Identity\"), or run with group 0 "
+                  f"(docker run --user {uid}:0), or build the image for this uid "
+                  f"(make image OMERO_UID={uid} OMERO_GID={gid})")
         return 1
     return 0
 
@@ -170,7 +172,9 @@ def cmd_identity(args, out, err) -> int:
         for name, value in nss_environ().items():
             print(f"{name}={value}", file=out)
         return 0
-    return check(log=lambda m: print(m, file=err))
+    from .startup_log import Log
+
+    return step(Log("identity", out, err))
 
 
 def cmd_exec(args, out, err) -> int:

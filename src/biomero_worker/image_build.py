@@ -22,7 +22,7 @@ USER_DIRS = [layout.HOME, layout.OMERODIR, layout.OMERODIR / "etc", layout.OMERO
              layout.OMERODIR / layout.LOG_SUBDIR, layout.STATE_DIR, layout.OMERO_DATA]
 ROOT_GROUP = 0
 # Mount points and the image's own layers: root's, readable by all.
-ROOT_DIRS = [layout.LAYER_DEFAULTS["RUNTIME_OVERRIDES"], layout.CONFIG_DIR]
+ROOT_DIRS = [layout.LAYER_DEFAULTS["RUNTIME_OVERRIDES"], layout.CONFIG_DIR, layout.SITE_STEPS]
 
 
 def prepare(config_src: Path, owner: str, log=print) -> int:

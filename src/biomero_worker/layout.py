@@ -40,6 +40,7 @@ CONFIG_DIR = HOME / "config"  # the image's layers and *.omero files
 STATE_DIR = Path("/var/lib/biomero-worker")  # written at run time by the worker
 OMERO_DATA = Path("/OMERO")
 SSH_MOUNT = Path("/tmp/.ssh")  # upstream: "$HOME/.ssh:/tmp/.ssh:ro"
+SITE_STEPS = Path("/startup")  # a site's own start-up steps (upstream's habit; empty)
 
 SBOM = Path("/usr/share/doc/biomero-worker/sbom.cdx.json")  # made at build time (sbom)
 
@@ -202,7 +203,7 @@ def named_paths(environ=None) -> dict[str, Path]:
     """Every path by name, for shell scripts (``python -m biomero_worker paths``)."""
     fixed = {"HOME": HOME, "OMERODIR": omerodir(environ), "VENV": VENV,
              "CONFIG_DIR": CONFIG_DIR, "STATE_DIR": STATE_DIR,
-             "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT,
+             "OMERO_DATA": OMERO_DATA, "SSH_MOUNT": SSH_MOUNT, "SITE_STEPS": SITE_STEPS,
              "MERGED": merged_path(environ), "LOG_DIR": log_dir(environ), "SBOM": SBOM}
     return {**fixed, **{lay.role: lay.path for lay in layers(environ)}}
 

@@ -231,7 +231,63 @@ def cmd_node_config(args, out, err) -> int:
     return 0
 
 
+READY_WAIT = 10.0  # seconds the node waits for the log follower at most
+
+
+def start_node(log, environ=None) -> int:
+    """The image's CMD, in one process: refuse detached workflows, write the node's
+    files (node-config), start the log follower beside the node (a fork: nothing is
+    imported twice) and wait until it has taken the log files' current ends (else the
+    node's first lines would count as old), then become icegridnode, so that tini's
+    SIGTERM reaches it. The follower ends with the node (its parent changes). Returns
+    only on failure."""
+    import sys
+    import tempfile
+
+    from . import detached
+
+    if why := detached.refusal():
+        log.error(f"refusing to start the node: {why}")
+        return 1
+    base = layout.omerodir(environ)
+    try:
+        config = write_node_config(environ, log=log.info)
+    except NodeConfigError as exc:
+        log.error(str(exc))
+        return 1
+    ready = os.path.join(tempfile.gettempdir(), f"log-forward.{os.getpid()}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.fork() == 0:  # the follower: copies the log files to the container's log
+        from . import log_forward
+
+        code = 1
+        try:
+            code = log_forward.follow(environ, ready=ready)
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + READY_WAIT
+    while not os.path.exists(ready) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if os.path.exists(ready):
+        os.unlink(ready)
+    else:
+        log.warning(f"the log follower is not ready after {READY_WAIT:g} s; the node's "
+                    "first lines may be missing from this log")
+    log.info(f"exec icegridnode --Ice.Config={config}")
+    os.chdir(base)
+    os.execvp("icegridnode", ["icegridnode", "--nochdir", f"--Ice.Config={config}"])
+
+
+def cmd_start_node(args, out, err) -> int:
+    from .startup_log import Log
+
+    return start_node(Log("start-node"))
+
+
 def add_commands(sub) -> None:
+    sub.add_parser("start-node", help="the image's CMD: write the node's files, start "
+                   "the log follower, become icegridnode").set_defaults(run=cmd_start_node)
     sub.add_parser("node-config", help="refuse detached workflows (no supervisor "
                    "here); resolve master and worker (bounded), write "
                    "etc/internal.cfg, etc/<OMERO_WORKER_NAME>.cfg and etc/ice.config; "

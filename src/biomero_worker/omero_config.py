@@ -73,19 +73,25 @@ def load_omero_files(log=print) -> int:
                           stdin=subprocess.DEVNULL).returncode
 
 
-def cmd_apply(args, out, err) -> int:
-    log = lambda m: print(f"omero-config: {m}", file=err)  # noqa: E731
+def step(log) -> int:
+    """The start-up step (LOG: a startup_log.Log): the *.omero files, then CONFIG_*."""
     try:
         config_properties()  # refused before anything is loaded or written
     except ConfigValueError as exc:
-        log(str(exc))
+        log.error(str(exc))
         return 1
-    rc = load_omero_files(log)
+    rc = load_omero_files(log.info)
     if rc != 0:
-        log(f"omero load of {layout.CONFIG_DIR}/*.omero failed (exit {rc})")
+        log.error(f"omero load of {layout.CONFIG_DIR}/*.omero failed (exit {rc})")
         return rc
-    apply(log=log)
+    apply(log=log.info)
     return 0
+
+
+def cmd_apply(args, out, err) -> int:
+    from .startup_log import Log
+
+    return step(Log("omero-config", out, err))
 
 
 def add_commands(sub) -> None:

@@ -242,33 +242,48 @@ def refresh(environ=None, force: bool = False) -> Outcome:
 
 
 # -- command line (python -m biomero_worker config ...) -----------------------------
-def cmd_refresh(args, out, err) -> int:
+def step(log, force: bool = True, quiet: bool = False) -> int:
+    """Merge the layers (the start-up step: every layer read again, FORCE) and
+    validate; LOG: a startup_log.Log. 1 when a layer is invalid or the merged file
+    cannot be written (the write error is named), the last good file kept."""
     try:
-        outcome = refresh(force=args.force)
+        outcome = refresh(force=force)
     except TimeoutError as exc:
-        print(f"slurm-config: {exc}; {layout.merged_path()} left unchanged", file=err)
+        log.error(f"{exc}; {layout.merged_path()} left unchanged")
         return 1
     except OSError as exc:  # a write failure, not an invalid layer
-        print(f"slurm-config: cannot write {layout.merged_path()} or its status: {exc}",
-              file=err)
+        log.error(f"cannot write {layout.merged_path()} or its status: {exc}")
         return 1
     from config_merge.summary import summarise
 
     for line in summarise(outcome.warnings):
-        print(line, file=err)
+        log.warning(line)
     if not outcome.ok:
         for line in outcome.errors:
-            print(line, file=err)
-        print(f"slurm-config: {len(outcome.errors)} problem(s) in the layers; "
-              f"{outcome.merged} left unchanged", file=err)
+            log.error(line)
+        log.error(f"{len(outcome.errors)} problem(s) in the layers; "
+                  f"{outcome.merged} left unchanged")
         return 1
-    if not args.quiet:
+    if not quiet:
         for line in outcome.notes:
-            print(line, file=out)
+            log.info(line)
         what = "written" if outcome.changed else "unchanged"
         present = len(layout.present_layers())
-        print(f"slurm-config: {outcome.merged} {what} ({present} layers present)", file=out)
+        log.info(f"{outcome.merged} {what} ({present} layers present)")
     return 0
+
+
+def merge_step(log) -> int:
+    """The start-up's slurm-config step: the layer order, then the merge."""
+    for line in layout.describe():
+        log.info(line)
+    return step(log)
+
+
+def cmd_refresh(args, out, err) -> int:
+    from .startup_log import Log
+
+    return step(Log("slurm-config", out, err), force=args.force, quiet=args.quiet)
 
 
 def cmd_layers(args, out, err) -> int:
