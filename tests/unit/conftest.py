@@ -1,5 +1,6 @@
-"""Helpers for the host tests: write layer files, run the config_merge CLI, a
-worker's runtime layout in a temporary directory."""
+"""Helpers for the host tests of more than one subject (config_merge/ and worker/):
+write layer files, run the config_merge CLI. A subject's own fixtures are in its
+package's conftest."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.build_env import REPO as ROOT
-
-BASE = ROOT / "config" / "base" / "slurm-config.ini"
 
 
 @pytest.fixture
@@ -42,25 +41,3 @@ def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def cli():
     return run_cli
-
-
-@pytest.fixture
-def worker_layout(tmp_path, monkeypatch):
-    """A worker's runtime layout under tmp_path, selected by the BIOMERO_CONFIG_*
-    variables that move every path of biomero_worker.layout."""
-    paths = {
-        "BASE": tmp_path / "base" / "slurm-config.ini",
-        "IMAGE_OVERRIDES": tmp_path / "overrides",
-        "ETC": tmp_path / "etc" / "slurm-config.ini",
-        "LEGACY": tmp_path / "OMERO" / "slurm-config.ini",
-        "RUNTIME_OVERRIDES": tmp_path / "overrides.d",
-        "WEBADMIN": tmp_path / "home" / "slurm-config.ini",
-        "MERGED": tmp_path / "state" / "slurm-config.ini",
-    }
-    paths["BASE"].parent.mkdir()
-    paths["BASE"].write_text(BASE.read_text())
-    paths["IMAGE_OVERRIDES"].mkdir()
-    paths["MERGED"].parent.mkdir()
-    for k, v in paths.items():
-        monkeypatch.setenv(f"BIOMERO_CONFIG_{k}", str(v))
-    return paths

@@ -141,9 +141,10 @@ def test_explain_an_unknown_key_is_exit_1(cli, base):
 
 def test_console_script_entry_point_is_declared():
     import tomllib
-    from pathlib import Path
 
-    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    from tests.support.build_env import REPO
+
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     assert pyproject["project"]["scripts"]["config-merge"] == "config_merge.cli:main"
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 from config_merge import merge_layers, validate
 
-from .conftest import ROOT, run_cli
+from ..conftest import ROOT, run_cli
 
 BASE = ROOT / "config" / "base" / "slurm-config.ini"
 OVERRIDES = ROOT / "config" / "overrides"
