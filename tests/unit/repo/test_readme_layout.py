@@ -54,3 +54,12 @@ def test_the_worker_packages_index_names_every_module():
     modules = {p.stem for p in (REPO / "src" / "biomero_worker").glob("*.py")
                if not p.stem.startswith("__")}
     assert named == modules
+
+
+def test_the_readme_names_every_dockerfile_stage_in_order():
+    """The docker/ row lists the Dockerfile's stages as the Dockerfile has them."""
+    stages = re.findall(r"^FROM \S+ AS (\S+)", (REPO / "docker" / "Dockerfile").read_text(), re.M)
+    row = next(line for line in (REPO / "README.md").read_text().splitlines()
+               if line.startswith("| `docker/` |"))
+    listed = re.findall(r"`([\w-]+)`", row.split("(stages", 1)[1].split(")", 1)[0])
+    assert listed == stages
