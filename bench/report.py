@@ -13,6 +13,9 @@ def stack_bench_args(name: str, argv=None, runs: int = 3) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog=f"python -m bench.{name}")
     ap.add_argument("--runs", type=int, default=runs)
     ap.add_argument("--out", default=f"bench/results/{name}.md")
+    if name == "worker":
+        ap.add_argument("--baseline", default="", metavar="IMAGE",
+                        help="an earlier build of the image, measured beside this one")
     return ap.parse_args(argv)
 
 

@@ -1,11 +1,14 @@
 """Worker run-time figures: start-up to a registered node, doctor, the script hook.
 
-    .venv/bin/python -m bench.worker --runs 3 --out bench/results/worker.md
+    .venv/bin/python -m bench.worker --runs 3 --out bench/results/worker.md \
+        [--baseline IMAGE]
 
 Starts the test stack (tests/stack) and the worker image on it, as the worker
 tests do, and measures:
-  * start-up: `docker start` -> "exec icegridnode" (startup.d done) -> the node is
-    listed by the registry;
+  * start-up: `docker start` -> "exec icegridnode" (preparation done) -> the node
+    is listed by the registry, for this build and, given --baseline, an earlier
+    build of the image (`make bench-worker` builds BENCH_BASELINE's), alternately;
+  * `docker run --rm IMAGE true` for both, and the bare container;
   * `doctor` in the running worker (every check, all passing);
   * the cost the script_env hook adds to each script launch, i.e. to omero-py's
     ProcessI construction (make_env): hook off, hook on with unchanged layers,
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -90,38 +94,63 @@ def health_ms(worker, runs: int = 10) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
+def start_up(stack, up, facts, tmp, image: str, name: str) -> tuple[float, float, object]:
+    """`docker start` of a worker to `exec icegridnode` and to the registry listing
+    the node: (seconds, seconds, the worker)."""
+    d = tmp / name
+    d.mkdir()
+    t0 = time.monotonic()
+    mounts = upstream_mounts(d, facts)
+    mounts[RUNTIME_OVERRIDES].chmod(0o777)  # the timer below writes a layer from inside
+    w = start_worker(stack, image, facts, name=name,
+                     env=worker_environment(facts, name=name), mounts=mounts)
+    w.wait_started()
+    ready = time.monotonic() - t0
+    wait_until(f"the registry to list {name}",
+               lambda: name in up["icegrid"].admin("node list").stdout, 180, interval=0.1)
+    return ready, time.monotonic() - t0, w
+
+
+def run_true(image: str, runs: int = 5, *options: str) -> float:
+    """Median seconds of `docker run --rm [OPTIONS] IMAGE true`."""
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        subprocess.run(["docker", "run", "--rm", *options, image, "true"], check=True,
+                       capture_output=True, timeout=120)
+        times.append(time.monotonic() - t0)
+    return statistics.median(times)
+
+
 def main(argv=None) -> int:
     args = report.stack_bench_args("worker", argv)
     image = worker_image()
+    images = {"current": image} | ({"baseline": args.baseline} if args.baseline else {})
     rows, doctor_s, hook, health = [], [], {}, None
     with temporary_stack("bench-worker-") as (stack, up, facts, tmp):
         for run in range(1, args.runs + 1):
-            d = tmp / f"run{run}"
-            d.mkdir()
-            name = f"benchworker{run}"
-            t0 = time.monotonic()
-            mounts = upstream_mounts(d, facts)
-            mounts[RUNTIME_OVERRIDES].chmod(0o777)  # the timer below writes a layer from inside
-            w = start_worker(stack, image, facts, name=name,
-                             env=worker_environment(facts, name=name), mounts=mounts)
-            w.wait_started()
-            ready = time.monotonic() - t0
-            wait_until(f"the registry to list {name}",
-                       lambda name=name: name in up["icegrid"].admin("node list").stdout, 180,
-                       interval=0.2)
-            rows.append((run, ready, time.monotonic() - t0))
-            if run == 1:
-                w.exec(f"ssh {SSH_ALIAS} mkdir -p " + " ".join(SLURM_PATHS.values()))
-                for _ in range(3):
-                    t1 = time.monotonic()
-                    code, out = w.exec("doctor")
-                    if code != 0:
-                        raise RuntimeError(out)
-                    doctor_s.append(time.monotonic() - t1)
-                health = health_ms(w)
-                for mode in ("off", "unchanged", "changed"):
-                    hook[mode] = make_env_ms(w, mode)
-            w.remove()
+            row = {}
+            # the two builds alternate, so that a change in the machine's load falls
+            # on both
+            for which in sorted(images):
+                ready, registered, w = start_up(stack, up, facts, tmp, images[which],
+                                                f"bench{which}{run}")
+                row[which] = (ready, registered)
+                if run == 1 and which == "current":
+                    w.exec(f"ssh {SSH_ALIAS} mkdir -p " + " ".join(SLURM_PATHS.values()))
+                    for _ in range(3):
+                        t1 = time.monotonic()
+                        code, out = w.exec("doctor")
+                        if code != 0:
+                            raise RuntimeError(out)
+                        doctor_s.append(time.monotonic() - t1)
+                    health = health_ms(w)
+                    for mode in ("off", "unchanged", "changed"):
+                        hook[mode] = make_env_ms(w, mode)
+                w.remove()
+            rows.append((run, row))
+    bare = run_true(image, 5, "--entrypoint", "true")
+    trues = {which: run_true(img) for which, img in sorted(images.items())}
 
     med = statistics.median
     lines = [
@@ -131,26 +160,38 @@ def main(argv=None) -> int:
         "",
         "```",
         f"make bench-worker  # = .venv/bin/python -m bench.worker --runs {args.runs} "
-        f"--out {args.out}",
+        f"--out {args.out}" + (f" --baseline {args.baseline}" if args.baseline else ""),
         "```",
         "",
-        f"Image {image}; the test stack (tests/stack) already running for each start; "
+        f"Image {image}" + (f", beside the baseline {args.baseline} (`BENCH_BASELINE`, "
+                            "an earlier commit built by `make bench-worker`)"
+                            if args.baseline else "")
+        + "; the test stack (tests/stack) already running for each start; "
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end.",
         "",
         "## Start-up",
         "",
-        "`docker start` of a worker (ssh key + config mounted, one runtime layer) to: "
-        "startup.d done (10-mount-ssh, 20-slurm-config merge + validation, 30-analytics-db "
-        "wait + schema, 50-omero-config), start-node's node config and `exec icegridnode`; then "
-        "to the node listed by the registry (`icegridadmin node list`).",
+        "`docker start` of a worker (ssh key + config mounted, one runtime layer, workflow "
+        "tracking on) to `exec icegridnode` (the preparation: identity, SSH mount, "
+        "slurm-config merge + validation, database wait + schema, `CONFIG_*`, the node's "
+        "files, the log follower), then to the node listed by the registry "
+        "(`icegridadmin node list`). The builds alternate, run by run.",
         "",
-        "| run | startup.d done (s) | node registered (s) |",
-        "|---|---|---|",
+        "| run | " + " | ".join(f"{w}: exec icegridnode (s) | {w}: registered (s)"
+                               for w in sorted(images)) + " |",
+        "|---|" + "---|---|" * len(images),
     ]
-    for run, ready, registered in rows:
-        lines.append(f"| {run} | {ready:.1f} | {registered:.1f} |")
+    for run, row in rows:
+        lines.append(f"| {run} | " + " | ".join(f"{row[w][0]:.2f} | {row[w][1]:.2f}"
+                                                for w in sorted(images)) + " |")
     lines += [
-        f"| median | {med(r[1] for r in rows):.1f} | {med(r[2] for r in rows):.1f} |",
+        "| median | " + " | ".join(
+            f"{med(r[w][0] for _, r in rows):.2f} | {med(r[w][1] for _, r in rows):.2f}"
+            for w in sorted(images)) + " |",
+        "",
+        "`docker run --rm IMAGE true` (preparation, then the command; median of 5): "
+        + ", ".join(f"{w} {t:.2f} s" for w, t in trues.items())
+        + f"; the bare container (`--entrypoint true`): {bare:.2f} s.",
         "",
         "## doctor",
         "",

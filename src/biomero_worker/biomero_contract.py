@@ -13,6 +13,9 @@ venv), never re-derived by hand.
   descriptor fetch), but with the repository check biomero makes before fetching
   (``convert_url`` on every workflow's ``_repo``).
 * ``env_names()``: the environment variables biomero reads (``biomero.constants.slurm_env``).
+* ``Reads.defaults``: what ``from_config`` passes for a setting the config leaves out
+  (its text values with nothing set), e.g. the [SLURM] paths and the zip command;
+  the worker asks them of the record (``recorded_defaults``), never copies them.
 """
 
 from __future__ import annotations
@@ -59,13 +62,14 @@ class Reads:
     whole_sections: list[str] = field(default_factory=list)
     constructor_args: list[str] = field(default_factory=list)
     workflow_sections: list[str] = field(default_factory=list)  # read order: last wins
+    defaults: dict[str, str] = field(default_factory=dict)  # constructor arg -> default
 
     def as_dict(self) -> dict:
         return {"biomero_version": self.version, "keys": self.keys,
                 "booleans": self.booleans, "integers": self.integers,
                 "whole_sections": self.whole_sections,
                 "constructor_args": self.constructor_args,
-                "workflow_sections": self.workflow_sections}
+                "workflow_sections": self.workflow_sections, "defaults": self.defaults}
 
 
 @contextlib.contextmanager
@@ -127,7 +131,8 @@ def reads() -> Reads:
                                  if type(typed.get(k)) is int and typed[k] == 7),
                  whole_sections=sorted(parser.whole),
                  constructor_args=sorted(captured),
-                 workflow_sections=workflow_sections(sorted(parser.whole)))
+                 workflow_sections=workflow_sections(sorted(parser.whole)),
+                 defaults={k: v for k, v in sorted(captured.items()) if isinstance(v, str)})
 
 
 def workflow_sections(whole: list[str]) -> list[str]:
@@ -171,6 +176,14 @@ def builds_client(path: str) -> str | None:
     except Exception as exc:  # whatever biomero raises is the answer
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def recorded_defaults() -> dict[str, str]:
+    """Reads.defaults as recorded from the image's biomero (biomero_reads.json, made
+    by `make biomero-reads`; a test checks it against the installed biomero)."""
+    from config_merge.validate import biomero_reads
+
+    return biomero_reads()["defaults"]
 
 
 def env_names() -> list[str]:

@@ -36,13 +36,12 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from . import biomero_contract
+
 OK, MISSING, BROKEN = "ok", "missing", "broken"  # what the probe answers
 UNUSED, UNCHECKED = "unused", "unchecked"  # decided from the configuration
 END = "end\tbiomero-worker-doctor"
 ZIP_ENV = "BIOMERO_SLURM_ZIP_CMD"
-# biomero 2.8.3's SlurmClient._DEFAULT_SLURM_ZIP_CMD: used when slurm_zip_cmd and
-# BIOMERO_SLURM_ZIP_CMD are unset or empty.
-ZIP_DEFAULT = "$(command -v 7z || command -v 7za)"
 # A slurm_zip_cmd made of these characters only is a plain command line: its first
 # word is the program the shell runs, found without expanding anything.
 PLAIN = re.compile(r"[A-Za-z0-9_./+@%:,= -]+")
@@ -147,7 +146,13 @@ class ZipCommand:
 
     @property
     def default(self) -> bool:
-        return self.value == ZIP_DEFAULT
+        return self.value == zip_default()
+
+
+def zip_default() -> str:
+    """biomero's default zip command, used when slurm_zip_cmd and BIOMERO_SLURM_ZIP_CMD
+    are unset or empty: asked of biomero (its record: biomero_contract)."""
+    return biomero_contract.recorded_defaults()["slurm_zip_cmd"]
 
 
 def zip_command(cfg, env) -> ZipCommand:
@@ -155,12 +160,13 @@ def zip_command(cfg, env) -> ZipCommand:
     BIOMERO_SLURM_ZIP_CMD, else a non-empty [SLURM] slurm_zip_cmd, else its default."""
     if env.get(ZIP_ENV):
         return ZipCommand(env[ZIP_ENV], f"{ZIP_ENV}={env[ZIP_ENV]}")
-    value = cfg.get("SLURM", "slurm_zip_cmd", fallback=ZIP_DEFAULT)
+    default = zip_default()
+    value = cfg.get("SLURM", "slurm_zip_cmd", fallback=default)
     if value is None:  # a bare key: biomero keeps None and writes "None" as the program
         return ZipCommand(None, "slurm_zip_cmd without a value")
     if value == "":
-        value = ZIP_DEFAULT
-    if value == ZIP_DEFAULT:
+        value = default
+    if value == default:
         return ZipCommand(value, "slurm_zip_cmd unset: biomero runs 7z, else 7za")
     return ZipCommand(value, f"slurm_zip_cmd={value}")
 

@@ -40,25 +40,33 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import (analytics_db, cluster_tools, env_settings, layout, node, runtime_config,
-               ssh_mount)
+from . import (
+    analytics_db,
+    biomero_contract,
+    cluster_tools,
+    env_settings,
+    layout,
+    node,
+    runtime_config,
+    ssh_mount,
+)
 
 OK, FAIL, WARN, SKIP, INFO = "OK", "FAIL", "WARN", "SKIP", "INFO"
 
-# biomero's defaults for the [SLURM] paths it uses (SlurmClient._DEFAULT_*).
-SLURM_PATHS = {
-    "slurm_data_path": "my-scratch/data",
-    "slurm_images_path": "my-scratch/singularity_images/workflows",
-    "slurm_converters_path": "my-scratch/singularity_images/converters",
-    "slurm_script_path": "slurm-scripts",
-}
-# what biomero does in each (doctor's reason when one is missing)
+# what biomero does in each [SLURM] path it uses (doctor's reason when one is missing)
 SLURM_PATH_USES = {
     "slurm_data_path": "each run's data, unpacked, converted and zipped there",
     "slurm_images_path": "workflow images, pulled there",
     "slurm_converters_path": "converter images and the converter script",
     "slurm_script_path": "job scripts, written (or cloned) there",
 }
+
+
+def slurm_paths() -> dict[str, str]:
+    """biomero's default for each path, asked of biomero (its record: biomero_contract;
+    read when needed, so that no other command depends on the record)."""
+    defaults = biomero_contract.recorded_defaults()
+    return {k: defaults[k] for k in SLURM_PATH_USES}
 
 
 class RefusedHost(Exception):
@@ -268,7 +276,7 @@ class Doctor:
         if blocked:
             return blocked
         cfg = self.cfg()
-        paths = {k: cfg.get("SLURM", k, fallback=v) for k, v in SLURM_PATHS.items()}
+        paths = {k: cfg.get("SLURM", k, fallback=v) for k, v in slurm_paths().items()}
         # relative paths are under the login user's home, as for biomero's commands
         script = "; ".join(f"p={shlex.quote(p)}; if [ ! -d \"$p\" ]; then echo missing; "
                            "elif [ ! -w \"$p\" ]; then echo read-only; else echo ok; fi"
@@ -323,7 +331,8 @@ class Doctor:
         missing = [t for t in analytics_db.expected_tables(s) if t not in have]
         if missing:
             return Result(FAIL, f"{s.safe_url()} reachable but biomero's schema is incomplete, "
-                                f"missing {', '.join(missing)} (30-analytics-db.sh initialises it)")
+                                f"missing {', '.join(missing)} (the start-up step 30-analytics-db "
+                                "initialises it)")
         return Result(OK, f"{s.safe_url()} reachable, analytics tables present")
 
     def check_registry(self) -> Result:

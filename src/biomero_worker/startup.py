@@ -25,9 +25,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import layout
 from .startup_log import Log
@@ -120,7 +120,8 @@ def upstream_external_script(files: list[Path]) -> Path | None:
     return None
 
 
-def site_steps(directory: Path = layout.SITE_STEPS) -> list[Path]:
+def site_steps(directory: Path | None = None) -> list[Path]:
+    directory = layout.SITE_STEPS if directory is None else directory
     try:
         return sorted(directory.iterdir(), key=lambda p: p.name)
     except FileNotFoundError:
@@ -136,7 +137,7 @@ def _run_site_step(path: Path, log: Log) -> int:
     return subprocess.run([str(path)], stdin=subprocess.DEVNULL, stdout=2).returncode
 
 
-def prepare(node: bool, log: Log, directory: Path = layout.SITE_STEPS) -> int:
+def prepare(node: bool, log: Log, directory: Path | None = None) -> int:
     """Run the image's steps and the site's, interleaved by name. 0 when all passed;
     before the node the first failure ends it (its status), before another command
     every step runs and 1 tells that one failed."""

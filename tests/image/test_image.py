@@ -49,9 +49,10 @@ def test_entrypoint_is_tini_then_startup_runner(config, worker_exec):
     assert config["Healthcheck"]["Test"] == ["CMD", "biomero-worker", "health"]
     worker_exec("test", "-x", "/usr/bin/tini")
     worker_exec("test", "-x", "/usr/local/bin/entrypoint.sh")
-    # /startup holds the steps and nothing else (their README stays in the repository)
-    scripts = worker_exec("ls", "/startup").stdout.split()
-    assert scripts == sorted(p.name for p in (REPO / "startup.d").glob("*.sh"))
+    # the image's steps are Python (startup.STEPS); /startup is there, empty, for a
+    # site's own (upstream's habit)
+    assert worker_exec("ls", "-A", str(layout.SITE_STEPS)).stdout == ""
+    assert worker_exec("start-node", "--help").stdout.startswith("usage:")
 
 
 def test_command_output_alone_on_stdout(worker_image):
@@ -61,9 +62,12 @@ def test_command_output_alone_on_stdout(worker_image):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "hello\n"
-    # the preparation did run (and said so on stderr), and skipped nothing
-    assert "entrypoint: /startup/20-slurm-config.sh" in run.stderr
-    assert "skipping" not in run.stderr
+    # the preparation did run, every step of it (and said so on stderr), skipped nothing
+    from biomero_worker.startup import STEPS
+
+    for step in STEPS:
+        assert f"\n{step.name}: " in "\n" + run.stderr, run.stderr
+    assert "skipping" not in run.stderr and "ERROR" not in run.stderr
 
 
 def test_omerodir_has_etc_and_writable_var(config, worker_exec):

@@ -97,6 +97,6 @@ def test_a_state_directory_that_cannot_be_written_is_named_as_such(
                                         RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code != 0, logs
     # the first step that writes nothing yet (05-identity) names it, before the merge
-    assert (f"identity:   {layout.STATE_DIR}: owner " in logs
+    assert (f"05-identity: ERROR:   {layout.STATE_DIR}: owner " in logs
             and "on a read-only file system" in logs), logs
     assert "invalid" not in logs.lower() and "problem(s) in the layers" not in logs

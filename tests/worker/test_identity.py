@@ -109,5 +109,5 @@ def test_an_unwritable_directory_is_named_with_owner_and_mode(stack, worker_imag
                                mounts={**upstream_mounts(tmp_path, facts),
                                        str(layout.STATE_DIR): state})
     assert code != 0, log
-    assert f"identity:   {layout.STATE_DIR}: owner 0:0, mode 755" in log, log
+    assert f"05-identity: ERROR:   {layout.STATE_DIR}: owner 0:0, mode 755" in log, log
     assert "the worker is not started" in log

@@ -232,7 +232,8 @@ def test_detached_workflows_stop_the_start_saying_why(stack, worker_image, facts
         env=worker_environment(facts, name="detached", BIOMERO_DETACHED_WORKFLOWS="Yes"),
         mounts={RUNTIME_OVERRIDES: make_overrides(tmp_path)})
     assert code != 0, logs
-    assert "start-node: refusing to start the node: BIOMERO_DETACHED_WORKFLOWS is true" in logs
+    assert "start-node: ERROR: refusing to start the node: BIOMERO_DETACHED_WORKFLOWS is true" \
+        in logs
     assert "no detached-workflow supervisor" in logs and "never run" in logs, logs
     assert "Unset BIOMERO_DETACHED_WORKFLOWS" in logs, logs
     assert "exec icegridnode" not in logs
@@ -311,7 +312,7 @@ def test_deployer_config_file_variable_gives_docker_exec_the_nodes_layers(
         logs = w.wait_for_log(f"slurm-config: {MERGED} ", timeout=120)  # merged
         prefix = "20-slurm-config: "
         at_start = [ln[len(prefix):] for ln in logs.splitlines() if ln.startswith(prefix)
-                    and ("present)" in ln or "absent)" in ln or "-> MERGED" in ln)]
+                    and (ln.endswith(("(present)", "(absent)")) or "-> MERGED" in ln)]
         assert any(ln.startswith("WEBADMIN") and admin_in_container in ln and "(present)" in ln
                    for ln in at_start), logs
         code, out = w.exec("python -m biomero_worker config layers")
@@ -453,7 +454,7 @@ def test_an_ssh_mount_the_worker_cannot_read_is_named_with_the_fix(stack, worker
     code, logs, took = run_to_exit(stack, worker_image, facts, name="sshmode", env=env,
                                    mounts=mounts)
     assert code != 0, logs
-    assert f"10-mount-ssh: the mounted directory {SSH_MOUNT} (owner uid" in logs, logs
+    assert f"10-mount-ssh: ERROR: the mounted directory {SSH_MOUNT} (owner uid" in logs, logs
     assert "mode 700" in logs and "cannot be read by omero-server (uid 1000)" in logs
     assert "empty" not in logs
     code, logs, _ = run_to_exit(stack, worker_image, facts, name="sshmode", env=env,

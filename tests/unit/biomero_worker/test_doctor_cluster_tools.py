@@ -511,8 +511,8 @@ def test_a_missing_slurm_path_fails_naming_it_and_what_biomero_puts_there(cluste
 
 def test_relative_slurm_paths_are_under_the_login_users_home(cluster, tmp_path):
     # biomero's defaults (my-scratch/...) are relative: its commands run in the home
-    cluster.layer("[SLURM]\n" + "".join(f"!{k}\n" for k in doctor.SLURM_PATHS))
-    for p in doctor.SLURM_PATHS.values():
+    cluster.layer("[SLURM]\n" + "".join(f"!{k}\n" for k in doctor.slurm_paths()))
+    for p in doctor.slurm_paths().values():
         (cluster.home / p).mkdir(parents=True, exist_ok=True)
     code, out = cluster.doctor(only="slurm-paths")
     assert code == 0, out
