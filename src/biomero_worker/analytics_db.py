@@ -182,15 +182,24 @@ def tables(url: str) -> list[str]:
         conn.close()
 
 
-def expected_tables(s: Settings) -> list[str]:
+def schema_tables() -> list[str]:
     """Tables biomero's analytics creates (its own names): the WorkflowTracker's
-    event store and the view tables (created together by EngineManager)."""
-    if not s.tracking:
-        return []
+    event store and the view tables (created together by EngineManager). Asked of
+    biomero when its record is made (biomero_contract: importing biomero.database
+    costs a second, too much for every start)."""
     from biomero.database import JobProgressView, JobView, TaskExecution, WorkflowProgressView
 
     return ["workflowtracker_events"] + [
         t.__tablename__ for t in (JobView, JobProgressView, WorkflowProgressView, TaskExecution)]
+
+
+def expected_tables(s: Settings) -> list[str]:
+    """schema_tables() as recorded from the image's biomero; none when tracking is off."""
+    if not s.tracking:
+        return []
+    from . import biomero_contract
+
+    return biomero_contract.recorded("analytics_tables")
 
 
 def initialise(s: Settings, host: str = "slurm") -> None:
@@ -234,6 +243,16 @@ def step(log) -> int:
     except TimeoutError as exc:
         log.error(str(exc))
         return 1
+    # biomero creates what is missing at every client it builds (a script's too), and
+    # nothing when all is there: a restart then need not load biomero at all
+    try:
+        missing = [t for t in expected_tables(s) if t not in tables(s.url)]
+    except Exception as exc:  # the database answered the wait: say what failed now
+        log.error(f"listing the tables of {s.safe_url()} failed: {error_text(exc, s.url)}")
+        return 1
+    if not missing:
+        log.info(f"analytics schema present in {s.safe_url()} (from {s.source})")
+        return 0
     # biomero and eventsourcing log at INFO; keep their chatter (never the URL) out.
     # The config-only client used here has no workflows on purpose: its warnings
     # about that would mislead, as would SQLAlchemy's about re-declared records.

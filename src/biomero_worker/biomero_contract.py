@@ -12,6 +12,8 @@ venv), never re-derived by hand.
   the error when it cannot: ``from_config`` with only the network left out (the
   descriptor fetch), but with the repository check biomero makes before fetching
   (``convert_url`` on every workflow's ``_repo``).
+* ``Reads.analytics_tables``: the tables biomero's analytics creates, so that a start
+  finds them present without loading biomero.
 * ``env_names()``: the environment variables biomero reads (``biomero.constants.slurm_env``).
 * ``Reads.defaults``: what ``from_config`` passes for a setting the config leaves out
   (its text values with nothing set), e.g. the [SLURM] paths and the zip command;
@@ -24,6 +26,8 @@ import configparser
 import contextlib
 import logging
 from dataclasses import dataclass, field
+
+from . import analytics_db
 
 # configparser's unnamed section where this Python has one, else None
 _UNNAMED_SECTION = getattr(configparser, "_UNNAMED_SECTION", None)
@@ -63,13 +67,15 @@ class Reads:
     constructor_args: list[str] = field(default_factory=list)
     workflow_sections: list[str] = field(default_factory=list)  # read order: last wins
     defaults: dict[str, str] = field(default_factory=dict)  # constructor arg -> default
+    analytics_tables: list[str] = field(default_factory=list)  # analytics_db.schema_tables
 
     def as_dict(self) -> dict:
         return {"biomero_version": self.version, "keys": self.keys,
                 "booleans": self.booleans, "integers": self.integers,
                 "whole_sections": self.whole_sections,
                 "constructor_args": self.constructor_args,
-                "workflow_sections": self.workflow_sections, "defaults": self.defaults}
+                "workflow_sections": self.workflow_sections, "defaults": self.defaults,
+                "analytics_tables": self.analytics_tables}
 
 
 @contextlib.contextmanager
@@ -132,7 +138,8 @@ def reads() -> Reads:
                  whole_sections=sorted(parser.whole),
                  constructor_args=sorted(captured),
                  workflow_sections=workflow_sections(sorted(parser.whole)),
-                 defaults={k: v for k, v in sorted(captured.items()) if isinstance(v, str)})
+                 defaults={k: v for k, v in sorted(captured.items()) if isinstance(v, str)},
+                 analytics_tables=analytics_db.schema_tables())
 
 
 def workflow_sections(whole: list[str]) -> list[str]:
@@ -178,12 +185,16 @@ def builds_client(path: str) -> str | None:
     return None
 
 
-def recorded_defaults() -> dict[str, str]:
-    """Reads.defaults as recorded from the image's biomero (biomero_reads.json, made
+def recorded(field_name: str):
+    """A field of Reads as recorded from the image's biomero (biomero_reads.json, made
     by `make biomero-reads`; a test checks it against the installed biomero)."""
     from config_merge.validate import biomero_reads
 
-    return biomero_reads()["defaults"]
+    return biomero_reads()[field_name]
+
+
+def recorded_defaults() -> dict[str, str]:
+    return recorded("defaults")
 
 
 def env_names() -> list[str]:
