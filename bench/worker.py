@@ -175,7 +175,10 @@ def main(argv=None) -> int:
         "tracking on) to `exec icegridnode` (the preparation: identity, SSH mount, "
         "slurm-config merge + validation, database wait + schema, `CONFIG_*`, the node's "
         "files, the log follower), then to the node listed by the registry "
-        "(`icegridadmin node list`). The builds alternate, run by run.",
+        "(`icegridadmin node list`). The builds alternate, run by run, on one database: "
+        "from the first start on, biomero's analytics tables are there (a deployment's "
+        "every start but its first), which the current build checks without loading "
+        "biomero, where the baseline always had biomero initialise them.",
         "",
         "| run | " + " | ".join(f"{w}: exec icegridnode (s) | {w}: registered (s)"
                                for w in sorted(images)) + " |",
