@@ -9,9 +9,9 @@ through nss_wrapper (Debian's libnss-wrapper, as docker-library's postgres does)
 copies of /etc/passwd and /etc/group with an entry added, in a directory of the temp
 dir (``layout.nss_dir``), named to the processes by ``LD_PRELOAD`` and
 ``NSS_WRAPPER_*``. /etc/passwd stays read-only, so this works under ``--read-only``.
-The entrypoint passes those variables to the command (the node), ``python -m
-biomero_worker`` puts them into its own environment for what it runs (doctor's
-ssh), and the script hook into every script's.
+The preparation (startup) hands those variables to the entrypoint for the command
+(the node), ``python -m biomero_worker`` puts them into its own environment for what
+it runs (doctor's ssh), and the script hook into every script's.
 
 With ``--read-only`` the directories of ``layout.writable_dirs()`` must be tmpfs or
 volumes (README: "Identity"); when one is not writable the start-up names each such
@@ -162,16 +162,6 @@ def step(log, environ=None) -> int:
 
 
 def cmd_identity(args, out, err) -> int:
-    if args.nss_env:  # for the entrypoint: NAME=VALUE lines, nothing when not needed
-        uid = os.getuid()
-        if not known(uid):
-            try:
-                write_nss_files(uid, os.getgid())
-            except OSError as exc:  # the identity step says it again, and stops the node
-                print(f"identity: {exc}", file=err)
-        for name, value in nss_environ().items():
-            print(f"{name}={value}", file=out)
-        return 0
     from .startup_log import Log
 
     return step(Log("identity", out, err))
@@ -200,6 +190,4 @@ def add_commands(sub) -> None:
     e.set_defaults(run=cmd_exec)
     p = sub.add_parser("identity", help="give an unknown uid a passwd entry (nss_wrapper); "
                        "check that the directories the worker writes are writable")
-    p.add_argument("--nss-env", action="store_true",
-                   help="print the variables that give this uid its passwd entry")
     p.set_defaults(run=cmd_identity)
