@@ -127,7 +127,7 @@ class Worker:
 def make_ssh_mount(tmp: Path, facts: StackFacts) -> Path:
     """Like `~/.ssh:/tmp/.ssh:ro` on a deployer's machine: a key, its .pub, and a
     config naming the [SSH] host alias. Modes here are deliberately loose (644):
-    10-mount-ssh.sh must fix them in the copy."""
+    the 10-mount-ssh step must fix them in the copy."""
     d = tmp / "ssh"
     d.mkdir()
     key = d / "id_ed25519"
