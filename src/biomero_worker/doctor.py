@@ -40,6 +40,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from config_merge.text import breaks_line
+
 from . import (
     analytics_db,
     biomero_contract,
@@ -369,7 +371,7 @@ class Doctor:
         # each goes into a property line: a line break would add properties of its own
         for var, value in (("OMERO_ICEGRID_ADMIN_USER", user),
                            ("OMERO_ICEGRID_ADMIN_PASSWORD", password)):
-            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            if breaks_line(value):
                 return Result(FAIL, f"{var} holds a line break or another control "
                                     "character: give the value alone")
         with tempfile.NamedTemporaryFile("w", suffix=".cfg") as creds:

@@ -34,6 +34,8 @@ import socket
 import time
 from dataclasses import dataclass
 
+from config_merge.text import breaks_word
+
 from . import env_settings, layout
 
 DEFAULT_RESOLVE_WAIT = 30.0
@@ -50,7 +52,7 @@ def _word(environ, var: str, default: str = "") -> str:
     files, where a newline adds a property and a blank adds an endpoint option. The
     message names the variable only (its value may be anything)."""
     value = environ.get(var, default).strip()
-    if any(c.isspace() or not c.isprintable() for c in value):
+    if breaks_word(value):
         raise NodeConfigError(f"{var} holds a blank, a newline or another control "
                               "character: give a single host name, address or number")
     return value

@@ -11,6 +11,7 @@ import re
 import subprocess
 
 from config_merge.masking import shown
+from config_merge.text import breaks_line
 
 from . import layout
 
@@ -34,7 +35,7 @@ def config_properties(environ=None) -> dict[str, str]:
     environ = os.environ if environ is None else environ
     chosen = {k: v for k, v in sorted(environ.items())
               if k.startswith("CONFIG_") and len(k) > len("CONFIG_")}
-    bad = [k for k, v in chosen.items() if not v.isprintable()]
+    bad = [k for k, v in chosen.items() if breaks_line(v)]
     if bad:
         raise ConfigValueError(f"{', '.join(bad)}: a newline or another control character "
                                "in the value (one line of printable text only)")

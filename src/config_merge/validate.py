@@ -26,6 +26,7 @@ from . import namespace
 from .diagnostics import Diagnostic
 from .masking import mask_urls, shown
 from .merge import MergeResult
+from .text import breaks_word
 
 ANALYTICS_FLAGS = ("track_workflows", "enable_job_accounting", "enable_job_progress",
                    "enable_workflow_analytics")
@@ -64,7 +65,7 @@ def ssh_host_problem(host: str) -> str | None:
     if host.startswith("-"):
         return (f"{shown(host)} starts with '-', which ssh takes for an option: give "
                 "a host name or an alias of ~/.ssh/config")
-    if any(c.isspace() or not c.isprintable() for c in host):
+    if breaks_word(host):
         return (f"{shown(host)} holds a blank or a control character: give a host name "
                 "or an alias of ~/.ssh/config")
     return None
