@@ -107,8 +107,11 @@ def apply_nss(environ=None) -> None:
     environ = os.environ if environ is None else environ
     extra = nss_environ(environ)
     preload = environ.get("LD_PRELOAD", "")
-    if extra and preload and extra["LD_PRELOAD"] not in preload.split():
-        extra["LD_PRELOAD"] = f"{preload} {extra['LD_PRELOAD']}"
+    if extra and preload:  # applied twice (a step after cli.main): still once, in place
+        words = preload.split()
+        if extra["LD_PRELOAD"] not in words:
+            words.append(extra["LD_PRELOAD"])
+        extra["LD_PRELOAD"] = " ".join(words)
     environ.update(extra)
 
 
@@ -149,6 +152,7 @@ def step(log, environ=None) -> int:
                       f"OMERO_GID={gid})")
             return 1
     log.info(f"uid {uid}, gid {gid}" + (f"; {done}" if done else ""))
+    apply_nss(environ)  # what runs after this (ssh, a site's step) finds the entry
     problems = unwritable(layout.writable_dirs(environ))
     if problems:
         log.error(f"uid {uid} gid {gid} cannot write where the worker must:\n"

@@ -134,7 +134,8 @@ def _run_site_step(path: Path, log: Log) -> int:
         return 0
     log.info(f"{path}")
     # a site step's output is preparation too: stderr, never the command's stdout
-    return subprocess.run([str(path)], stdin=subprocess.DEVNULL, stdout=2).returncode
+    rc = subprocess.run([str(path)], stdin=subprocess.DEVNULL, stdout=2).returncode
+    return 128 - rc if rc < 0 else rc  # killed by a signal: as a shell reports it
 
 
 def prepare(node: bool, log: Log, directory: Path | None = None) -> int:
@@ -157,10 +158,6 @@ def prepare(node: bool, log: Log, directory: Path | None = None) -> int:
                 Log(name).info("not starting the node: not waiting for other services")
                 continue
             rc = what.run(Log(name))
-            if what.name == "05-identity":  # the steps after it (ssh, a site's) need it
-                from . import identity
-
-                identity.apply_nss()
         else:
             rc = _run_site_step(what, log)
         if rc != 0:

@@ -58,6 +58,8 @@ def test_the_environment_names_the_wrapper_only_for_an_unknown_uid(etc, tmp_path
     env["LD_PRELOAD"] = "/site/libsite.so"
     identity.apply_nss(env)  # a deployer's preload is kept, the wrapper after it
     assert env["LD_PRELOAD"] == "/site/libsite.so /usr/lib/x/libnss_wrapper.so"
+    identity.apply_nss(env)  # again (cli.main, then the identity step): nothing lost
+    assert env["LD_PRELOAD"] == "/site/libsite.so /usr/lib/x/libnss_wrapper.so"
     monkeypatch.setattr(identity.os, "getuid", lambda: 0)
     assert identity.nss_environ(env) == {}  # root is in /etc/passwd
 

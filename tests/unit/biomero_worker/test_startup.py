@@ -118,3 +118,17 @@ def test_the_log_helper_prefixes_every_line(level, label, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"20-slurm-config: {label}one\n20-slurm-config: {label}two\n"
+
+
+def test_a_site_step_killed_by_a_signal_fails_as_a_shell_reports_it(tmp_path, monkeypatch):
+    fake_steps(monkeypatch, [])
+    site_step(tmp_path, "60-dies.sh", "kill -TERM $$")
+    assert startup.prepare(True, Log("prepare"), tmp_path) == 128 + 15
+
+
+def test_a_site_step_named_as_an_images_step_runs_after_it(tmp_path, monkeypatch, capfd):
+    calls = []
+    fake_steps(monkeypatch, calls)
+    site_step(tmp_path, "20-slurm-config", "echo site-twin")
+    assert startup.prepare(False, Log("prepare"), tmp_path) == 0
+    assert calls[-1] == "50-omero-config" and "site-twin" in capfd.readouterr().err
