@@ -24,6 +24,7 @@ import sys
 import time
 
 from bench import report
+from biomero_worker.doctor import Doctor
 from tests.support.build_env import worker_image
 from tests.support.wait import wait_until
 from tests.worker.service import (
@@ -198,8 +199,8 @@ def main(argv=None) -> int:
         "",
         "## doctor",
         "",
-        "`docker exec WORKER doctor`, all nine checks (three SSH logins, one database "
-        "query, a registry ping, an `icegridadmin node ping`): "
+        f"`docker exec WORKER doctor`, all {len(Doctor.CHECKS)} checks (SSH logins, a "
+        "database query, a registry ping, an `icegridadmin node ping`): "
         + ", ".join(f"{s:.1f}" for s in doctor_s) + f" s (median {med(doctor_s):.1f} s).",
         "",
         "## HEALTHCHECK",
