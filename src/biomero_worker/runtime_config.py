@@ -242,10 +242,10 @@ def refresh(environ=None, force: bool = False) -> Outcome:
 
 
 # -- command line (python -m biomero_worker config ...) -----------------------------
-def step(log, force: bool = True, quiet: bool = False) -> int:
-    """Merge the layers (the start-up step: every layer read again, FORCE) and
-    validate; LOG: a startup_log.Log. 1 when a layer is invalid or the merged file
-    cannot be written (the write error is named), the last good file kept."""
+def report_refresh(log, force: bool = True, quiet: bool = False) -> int:
+    """refresh() (FORCE: every layer read again), its outcome told to LOG (a
+    startup_log.Log). 1 when a layer is invalid or the merged file cannot be written
+    (the write error is named), the last good file kept."""
     try:
         outcome = refresh(force=force)
     except TimeoutError as exc:
@@ -273,17 +273,21 @@ def step(log, force: bool = True, quiet: bool = False) -> int:
     return 0
 
 
-def merge_step(log) -> int:
-    """The start-up's slurm-config step: the layer order, then the merge."""
+def step(log) -> int:
+    """The start-up step: the layer order, then the merge of every layer."""
     for line in layout.describe():
         log.info(line)
-    return step(log)
+    if report_refresh(log) != 0:
+        log.error("the slurm-config could not be merged (see above)")
+        return 1
+    return 0
 
 
 def cmd_refresh(args, out, err) -> int:
     from .startup_log import Log
 
-    return step(Log("slurm-config", out, err), force=args.force, quiet=args.quiet)
+    return report_refresh(Log("slurm-config", out, err), force=args.force,
+                          quiet=args.quiet)
 
 
 def cmd_layers(args, out, err) -> int:

@@ -114,20 +114,27 @@ def copy(src: Path, dest: Path, log=print) -> list[str]:
     return copied
 
 
-def cmd_mount_ssh(args, out, err) -> int:
+def step(log) -> int:
+    """The start-up step: the mount copied into $HOME/.ssh; LOG: a startup_log.Log."""
     home = os.environ.get("HOME")
     if not home:
-        print("mount-ssh: HOME is not set", file=err)
+        log.error("HOME is not set")
         return 1
     try:
-        copy(mount_path(), Path(home) / ".ssh", log=lambda m: print(m, file=out))
+        copy(mount_path(), Path(home) / ".ssh", log=log.info)
     except UnreadableMount as exc:
-        print(str(exc), file=err)
+        log.error(str(exc))
         return 1
     except OSError as exc:  # ~/.ssh not writable, a file vanished: the real cause
-        print(f"cannot copy the SSH mount into {home}/.ssh: {exc}", file=err)
+        log.error(f"cannot copy the SSH mount into {home}/.ssh: {exc}")
         return 1
     return 0
+
+
+def cmd_mount_ssh(args, out, err) -> int:
+    from .startup_log import Log
+
+    return step(Log("mount-ssh", out, err))
 
 
 def add_commands(sub) -> None:

@@ -22,6 +22,7 @@ that the command it then execs has them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -35,49 +36,13 @@ from .startup_log import Log
 START_VAR = "BIOMERO_WORKER_START"  # node | command, set by the entrypoint
 
 
-def _identity(log: Log) -> int:
-    from . import identity
+def _step_of(module: str) -> Callable[[Log], int]:
+    """MODULE's ``step(log)``, imported when the step runs (a step that is skipped
+    costs no import)."""
+    def run(log: Log) -> int:
+        return importlib.import_module(f".{module}", __package__).step(log)
 
-    return identity.step(log)
-
-
-def _mount_ssh(log: Log) -> int:
-    from . import ssh_mount
-
-    home = os.environ.get("HOME")
-    if not home:
-        log.error("HOME is not set")
-        return 1
-    try:
-        ssh_mount.copy(ssh_mount.mount_path(), Path(home) / ".ssh", log=log.info)
-    except ssh_mount.UnreadableMount as exc:
-        log.error(str(exc))
-        return 1
-    except OSError as exc:  # ~/.ssh not writable, a file vanished: the real cause
-        log.error(f"cannot copy the SSH mount into {home}/.ssh: {exc}")
-        return 1
-    return 0
-
-
-def _slurm_config(log: Log) -> int:
-    from . import runtime_config
-
-    if runtime_config.merge_step(log) != 0:
-        log.error("the slurm-config could not be merged (see above)")
-        return 1
-    return 0
-
-
-def _analytics_db(log: Log) -> int:
-    from . import analytics_db
-
-    return analytics_db.step(log)
-
-
-def _omero_config(log: Log) -> int:
-    from . import omero_config
-
-    return omero_config.step(log)
+    return run
 
 
 @dataclass(frozen=True)
@@ -89,17 +54,18 @@ class Step:
 
 
 STEPS = (
-    Step("05-identity", _identity, "an unknown uid's passwd entry (nss_wrapper); the "
-         "directories the worker writes checked writable"),
-    Step("10-mount-ssh", _mount_ssh, "the SSH mount copied into ~/.ssh with the modes "
-         "ssh insists on"),
-    Step("20-slurm-config", _slurm_config, "the slurm-config layers merged into the one "
-         "file biomero reads, and validated"),
-    Step("30-analytics-db", _analytics_db, "with workflow tracking on: wait for the "
-         "analytics database (bounded), then biomero's schema", node_only=True),
-    Step("50-omero-config", _omero_config, "*.omero files, then CONFIG_* variables, into "
-         "OMERO's configuration"),
+    Step("05-identity", _step_of("identity"), "an unknown uid's passwd entry "
+         "(nss_wrapper); the directories the worker writes checked writable"),
+    Step("10-mount-ssh", _step_of("ssh_mount"), "the SSH mount copied into ~/.ssh with "
+         "the modes ssh insists on"),
+    Step("20-slurm-config", _step_of("runtime_config"), "the slurm-config layers merged "
+         "into the one file biomero reads, and validated"),
+    Step("30-analytics-db", _step_of("analytics_db"), "with workflow tracking on: wait "
+         "for the analytics database (bounded), then biomero's schema", node_only=True),
+    Step("50-omero-config", _step_of("omero_config"), "*.omero files, then CONFIG_* "
+         "variables, into OMERO's configuration"),
 )
+
 
 # Upstream's external-worker script (99-run-external.sh, mounted at /startup/99-run.sh
 # by its client compose file) starts the node with OMERO.server's templates and

@@ -101,6 +101,7 @@ def test_the_step_logs_through_the_one_log_helper(mount, tmp_path, capsys, monke
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("BIOMERO_SSH_MOUNT", str(mount))
-    assert startup._mount_ssh(Log("10-mount-ssh")) == 0
+    mount_ssh = next(s for s in startup.STEPS if s.name == "10-mount-ssh")
+    assert mount_ssh.run(Log("10-mount-ssh")) == 0
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("10-mount-ssh: ~/.ssh <- ")
