@@ -4,7 +4,7 @@ With ``BIOMERO_DETACHED_WORKFLOWS`` true, a BIOMERO workflow script does not run
 workflow: it records a launcher task in the tracking database and returns, and a
 supervisor inside the processor is expected to claim and run it. This worker runs
 omero-py's own processor, which has no supervisor, so such a run would stay queued
-for ever with nothing saying so. Hence: ``start-node`` refuses to start the node (``node-config``),
+for ever with nothing saying so. Hence: ``start-node`` refuses to start the node,
 ``doctor`` fails its ``detached`` check, the health check is unhealthy, and scripts
 never see the variable (script_env drops it).
 

@@ -216,29 +216,12 @@ def write_node_config(environ=None, log=print) -> str:
     return ",".join(str(base / "etc" / f) for f in ("internal.cfg", f"{s.name}.cfg"))
 
 
-def cmd_node_config(args, out, err) -> int:
-    from . import detached
-
-    # start-node's first word: the node never starts while scripts would queue
-    # detached runs that no supervisor here ever runs
-    if why := detached.refusal():
-        print(f"start-node: refusing to start the node: {why}", file=err)
-        return 1
-    try:
-        config = write_node_config(log=lambda m: print(f"node: {m}", file=err))
-    except NodeConfigError as exc:
-        print(f"node: {exc}", file=err)
-        return 1
-    print(config, file=out)
-    return 0
-
-
 READY_WAIT = 10.0  # seconds the node waits for the log follower at most
 
 
 def start_node(log, environ=None) -> int:
     """The image's CMD, in one process: refuse detached workflows, write the node's
-    files (node-config), start the log follower beside the node (a fork: nothing is
+    files (write_node_config), start the log follower beside the node (a fork: nothing is
     imported twice) and wait until it has taken the log files' current ends (else the
     node's first lines would count as old), then become icegridnode, so that tini's
     SIGTERM reaches it. The follower ends with the node (its parent changes). Returns
@@ -251,7 +234,6 @@ def start_node(log, environ=None) -> int:
     if why := detached.refusal():
         log.error(f"refusing to start the node: {why}")
         return 1
-    base = layout.omerodir(environ)
     try:
         config = write_node_config(environ, log=log.info)
     except NodeConfigError as exc:
@@ -277,21 +259,16 @@ def start_node(log, environ=None) -> int:
         log.warning(f"the log follower is not ready after {READY_WAIT:g} s; the node's "
                     "first lines may be missing from this log")
     log.info(f"exec icegridnode --Ice.Config={config}")
-    os.chdir(base)
+    os.chdir(layout.omerodir(environ))
     os.execvp("icegridnode", ["icegridnode", "--nochdir", f"--Ice.Config={config}"])
 
 
 def cmd_start_node(args, out, err) -> int:
     from .startup_log import Log
 
-    return start_node(Log("start-node"))
+    return start_node(Log("start-node", err, err))  # stdout: the log follower's
 
 
 def add_commands(sub) -> None:
     sub.add_parser("start-node", help="the image's CMD: write the node's files, start "
                    "the log follower, become icegridnode").set_defaults(run=cmd_start_node)
-    sub.add_parser("node-config", help="refuse detached workflows (no supervisor "
-                   "here); resolve master and worker (bounded), write "
-                   "etc/internal.cfg, etc/<OMERO_WORKER_NAME>.cfg and etc/ice.config; "
-                   "print the icegridnode --Ice.Config value").set_defaults(
-                       run=cmd_node_config)

@@ -33,18 +33,18 @@ def test_the_value_is_never_quoted_back():
     assert "On" not in detached.refusal({detached.VAR: "On"})
 
 
-def test_node_config_refuses_before_anything_else_on_stderr(monkeypatch):
+def test_start_node_refuses_before_anything_else_on_stderr(monkeypatch):
     monkeypatch.setenv(detached.VAR, "true")
     monkeypatch.delenv("CONFIG_omero_master_host", raising=False)
     out, err = io.StringIO(), io.StringIO()
-    assert node.cmd_node_config(None, out, err) == 1
-    assert err.getvalue().startswith("start-node: refusing to start the node: ")
+    assert node.cmd_start_node(None, out, err) == 1
+    assert err.getvalue().startswith("start-node: ERROR: refusing to start the node: ")
     assert out.getvalue() == ""
     monkeypatch.setenv(detached.VAR, "false")  # past the refusal: the node's own checks
     err = io.StringIO()
-    assert node.cmd_node_config(None, out, err) == 1
+    assert node.cmd_start_node(None, out, err) == 1
     assert "refusing" not in err.getvalue()
-    assert err.getvalue().startswith("node: CONFIG_omero_master_host")
+    assert err.getvalue().startswith("start-node: ERROR: CONFIG_omero_master_host")
 
 
 def test_health_and_doctor_fail_on_it():
