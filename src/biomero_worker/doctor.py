@@ -174,7 +174,7 @@ class Doctor:
             if why := self.key_problem(d / name):
                 problems.append(f"{d / name} {why}")
         if not private:
-            problems.append(f"no private key in {d} (mount one at /tmp/.ssh)")
+            problems.append(f"no private key in {d} (mount one at {layout.SSH_MOUNT})")
         elif wanted and not existing:
             problems.append(f"none of the keys ssh uses for {self.ssh_host()!r} exists: "
                             + ", ".join(wanted))
@@ -229,7 +229,8 @@ class Doctor:
         path = ssh_host_keys.known_hosts(self.env)
         if not path.is_file():
             return Result(WARN, f"no {path}: biomero's SSH connections accept any host key "
-                                "(mount a known_hosts with the cluster's key at /tmp/.ssh)")
+                                "(mount a known_hosts with the cluster's key at "
+                                f"{layout.SSH_MOUNT})")
         host, port = self.ssh_target()
         name = host if port == "22" else f"[{host}]:{port}"
         found = self.command(["ssh-keygen", "-F", name, "-f", str(path)])
